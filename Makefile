@@ -1,0 +1,32 @@
+# The targets CI runs. Every target works on a fresh Debian machine once
+# `make deps` (or .ci/run) has installed libxml2-dev and pkg-config.
+GO        ?= go
+PKGS      := ./...
+GOFLAGS_T ?= -race -count=1
+
+.PHONY: all build test vet fmt deps bench fuzz-short
+
+all: vet test build
+
+build:
+	$(GO) build $(PKGS)
+
+vet:
+	$(GO) vet $(PKGS)
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+test: vet
+	$(GO) test $(GOFLAGS_T) $(PKGS)
+
+# Go benchmarks, each printing its ratio against the baseline measured in
+# the same run (see the closing notes and README "Performance").
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# A short pass of every fuzz target (the seeds always run under `make test`).
+fuzz-short:
+	$(GO) test ./harness/mm7 -run '^$$' -fuzz FuzzDecode -fuzztime 30s
+
+deps:
+	bash .ci/install-deps

@@ -1,0 +1,165 @@
+package mm7
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// NamespaceSOAP is the SOAP 1.1 envelope namespace (SOAP 1.1 section 4.1.2).
+const NamespaceSOAP = "http://schemas.xmlsoap.org/soap/envelope/"
+
+// namespaceBase is where 3GPP published the MM7 schemas; each release's
+// namespace is this base followed by the schema's name (TS 23.140 annex).
+const namespaceBase = "http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/"
+
+// Release names one published MM7 schema, e.g. "REL-5-MM7-1-2". The
+// schema's namespace is derived from it.
+type Release string
+
+// The releases of the two Vibes flavours.
+const (
+	Rel5MM7v1_2 Release = "REL-5-MM7-1-2"
+	Rel6MM7v1_4 Release = "REL-6-MM7-1-4"
+)
+
+// Namespace is the release's target namespace.
+func (r Release) Namespace() string { return namespaceBase + string(r) }
+
+// Major is 5 or 6 (the 3GPP release number); 0 when r is not well formed.
+func (r Release) Major() int {
+	major, _, ok := r.parts()
+	if !ok {
+		return 0
+	}
+	return major
+}
+
+// parts splits "REL-6-MM7-1-4" into (6, 4).
+func (r Release) parts() (major, minor int, ok bool) {
+	rest, found := strings.CutPrefix(string(r), "REL-")
+	if !found {
+		return 0, 0, false
+	}
+	maj, rest, found := strings.Cut(rest, "-MM7-1-")
+	if !found {
+		return 0, 0, false
+	}
+	var err1, err2 error
+	major, err1 = strconv.Atoi(maj)
+	minor, err2 = strconv.Atoi(rest)
+	if err1 != nil || err2 != nil || major < 0 || minor < 0 {
+		return 0, 0, false
+	}
+	return major, minor, true
+}
+
+// Known reports whether r is one of the REL-5 or REL-6 schemas 3GPP
+// published (REL-5-MM7-1-0 … 1-4 and REL-6-MM7-1-0 … 1-4).
+func (r Release) Known() bool {
+	major, minor, ok := r.parts()
+	return ok && (major == 5 || major == 6) && minor <= 4
+}
+
+// ReleaseOf returns the release whose namespace ns is. ok is false for any
+// other namespace, including MM7-looking namespaces of unknown releases.
+func ReleaseOf(ns string) (r Release, ok bool) {
+	name, found := strings.CutPrefix(ns, namespaceBase)
+	if !found {
+		return "", false
+	}
+	r = Release(name)
+	return r, r.Known()
+}
+
+// IsMM7Namespace reports whether ns has the shape of an MM7 namespace,
+// known release or not; the decoder uses it to tell "unsupported version"
+// from "not MM7 at all".
+func IsMM7Namespace(ns string) bool {
+	name, found := strings.CutPrefix(ns, namespaceBase)
+	if !found {
+		return false
+	}
+	_, _, ok := Release(name).parts()
+	return ok
+}
+
+// Version is one of the two MM7 flavours Vibes offers. A customer picks one
+// and uses it for every exchange.
+type Version struct {
+	// Name is what Vibes calls the flavour: "5.5.0" or "6.8.0".
+	Name string
+	// Release is the schema whose namespace the flavour's messages use.
+	Release Release
+	// MM7Version is the value carried in the MM7Version element. For "5.5.0"
+	// it is 5.3.0, the only value REL-5-MM7-1-2 allows (Vibes: "because of a
+	// bug in the 5.5.0 XSD").
+	MM7Version string
+}
+
+// The two flavours.
+var (
+	V550 = Version{Name: "5.5.0", Release: Rel5MM7v1_2, MM7Version: "5.3.0"}
+	V680 = Version{Name: "6.8.0", Release: Rel6MM7v1_4, MM7Version: "6.8.0"}
+)
+
+// Versions lists the flavours, oldest first.
+func Versions() []Version { return []Version{V550, V680} }
+
+// ParseVersion takes a flavour name as users write it: "5.5.0" or "6.8.0"
+// (also "5.3.0", the value the 5.5.0 flavour carries on the wire).
+func ParseVersion(s string) (Version, error) {
+	switch strings.TrimSpace(s) {
+	case "5.5.0", "5.3.0", "5.5", "5":
+		return V550, nil
+	case "6.8.0", "6.8", "6":
+		return V680, nil
+	}
+	return Version{}, fmt.Errorf("mm7: unknown MM7 version %q (want 5.5.0 or 6.8.0)", s)
+}
+
+// Namespace is the flavour's MM7 namespace.
+func (v Version) Namespace() string { return v.Release.Namespace() }
+
+// IsZero reports whether v is the zero Version.
+func (v Version) IsZero() bool { return v.Name == "" }
+
+func (v Version) String() string { return v.Name }
+
+// VersionFor maps any REL-5 or REL-6 namespace to the flavour that reads it:
+// REL-5-* to 5.5.0 and REL-6-* to 6.8.0. ok is false for other namespaces.
+func VersionFor(ns string) (v Version, r Release, ok bool) {
+	r, ok = ReleaseOf(ns)
+	if !ok {
+		return Version{}, "", false
+	}
+	if r.Major() == 5 {
+		return V550, r, true
+	}
+	return V680, r, true
+}
+
+// allowedMM7Versions lists, per release, the MM7Version values its schema's
+// version enumeration accepts (spec notes section 1.1).
+var allowedMM7Versions = map[Release][]string{
+	"REL-5-MM7-1-0": {"5.3.0"},
+	"REL-5-MM7-1-1": {"5.3.0"},
+	"REL-5-MM7-1-2": {"5.3.0"},
+	"REL-5-MM7-1-3": {"5.6.0", "5.5.0", "5.3.0"},
+	"REL-5-MM7-1-4": {"5.8.0", "5.6.0", "5.5.0", "5.3.0"},
+	"REL-6-MM7-1-0": {"6.3.0", "5.6.0", "5.5.0", "5.3.0"},
+	"REL-6-MM7-1-1": {"6.4.0", "6.3.0", "5.8.0", "5.6.0", "5.5.0", "5.3.0"},
+	"REL-6-MM7-1-2": {"6.5.0", "6.4.0", "6.3.0", "5.10.0", "5.8.0", "5.6.0", "5.5.0", "5.3.0"},
+	"REL-6-MM7-1-3": {"6.6.0", "6.5.0", "6.4.0", "6.3.0", "5.10.0", "5.8.0", "5.6.0", "5.5.0", "5.3.0"},
+	"REL-6-MM7-1-4": {"6.8.0", "6.6.0", "6.5.0", "6.4.0", "6.3.0", "5.10.0", "5.8.0", "5.6.0", "5.5.0", "5.3.0"},
+}
+
+// AllowsMM7Version reports whether r's schema accepts v as MM7Version.
+func (r Release) AllowsMM7Version(v string) bool {
+	for _, a := range allowedMM7Versions[r] {
+		if a == v {
+			return true
+		}
+	}
+	return false
+}

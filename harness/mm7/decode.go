@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 )
 
@@ -66,8 +67,12 @@ func (o DecodeOptions) Decode(data []byte) (*Envelope, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &reader{d: xml.NewDecoder(bytes.NewReader(utf8doc)), env: &Envelope{Deviations: devs}, opts: o}
+	r := &reader{src: utf8doc, d: xml.NewDecoder(bytes.NewReader(utf8doc)), env: &Envelope{Deviations: devs}, opts: o}
 	err = r.document()
+	if err != nil && r.env.TransactionID == "" && len(r.tids) == 1 {
+		// Known before the failure: a receiver's Fault can still echo it.
+		r.env.TransactionID = strings.TrimSpace(r.tids[0].raw)
+	}
 	if r.env.Message == nil && r.env.TransactionID == "" {
 		return nil, err
 	}
@@ -75,6 +80,7 @@ func (o DecodeOptions) Decode(data []byte) (*Envelope, error) {
 }
 
 type reader struct {
+	src  []byte
 	d    *xml.Decoder
 	env  *Envelope
 	opts DecodeOptions
@@ -123,7 +129,29 @@ func (r *reader) malformed(err error) error {
 	return de
 }
 
+// document reads the whole envelope. Whatever else is wrong, a document
+// that is not well-formed is reported as such (2007): after a semantic
+// failure the rest is still scanned for a syntax error.
 func (r *reader) document() error {
+	err := r.read()
+	var de *DecodeError
+	if errors.As(err, &de) && de.Reason != ReasonMalformed && de.Reason != ReasonCharset && de.Reason != ReasonDTD {
+		for {
+			if _, terr := r.d.Token(); terr != nil {
+				if terr != io.EOF {
+					return r.malformed(terr)
+				}
+				break
+			}
+		}
+	}
+	return err
+}
+
+func (r *reader) read() error {
+	if err := checkDeclaration(r.src); err != nil {
+		return err
+	}
 	root, err := r.prolog()
 	if err != nil {
 		return err
@@ -495,6 +523,12 @@ func (r *reader) finish() error {
 		return newDecodeError(ReasonTransactionID, r.tids[1].line, 0, "%d TransactionID entries in the SOAP Header; want one", len(r.tids))
 	}
 	t := r.tids[0]
+	if env.Version.IsZero() {
+		// A Fault without an MM7 detail: the header says which flavour.
+		if v, rel, ok := VersionFor(t.ns); ok {
+			env.Version, env.Release = v, rel
+		}
+	}
 	env.TransactionID = strings.TrimSpace(t.raw)
 	if env.TransactionID == "" {
 		return newDecodeError(ReasonTransactionID, t.line, 0, "TransactionID is empty")
@@ -517,6 +551,24 @@ func (r *reader) checkMM7Version(m Message) {
 		r.deviate(DevMM7Version, r.bodyLine, "MM7Version is %q; the %s flavour carries %q", got, r.env.Version.Name, want)
 	}
 }
+
+// xmlDecl is the grammar of the XML declaration (XML 1.0 production 23).
+// encoding/xml accepts malformed declarations, libxml2 does not.
+var xmlDecl = regexp.MustCompile(`^<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*("1\.[0-9]+"|'1\.[0-9]+')` +
+	`([ \t\r\n]+encoding[ \t\r\n]*=[ \t\r\n]*("[A-Za-z][A-Za-z0-9._-]*"|'[A-Za-z][A-Za-z0-9._-]*'))?` +
+	`([ \t\r\n]+standalone[ \t\r\n]*=[ \t\r\n]*("(yes|no)"|'(yes|no)'))?[ \t\r\n]*\?>`)
+
+func checkDeclaration(doc []byte) error {
+	if !bytes.HasPrefix(doc, []byte("<?xml")) || (len(doc) > 5 && !isXMLSpace(doc[5])) {
+		return nil
+	}
+	if !xmlDecl.Match(doc) {
+		return newDecodeError(ReasonMalformed, 1, 1, "malformed XML declaration")
+	}
+	return nil
+}
+
+func isXMLSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\r' || b == '\n' }
 
 func attr(se xml.StartElement, space, local string) string {
 	for _, a := range se.Attr {

@@ -111,6 +111,12 @@ func checkMessage(m Message, v Version) error {
 		if _, req := sf.Tag.Lookup("required"); req && fv.IsZero() {
 			add("%s is required", path)
 		}
+		if fv.Kind() == reflect.Pointer {
+			if fv.IsNil() {
+				return
+			}
+			fv = fv.Elem()
+		}
 		switch fv.Type() {
 		case dateTimeType:
 			if d := DateTime(fv.String()); d != "" && !d.Valid() {

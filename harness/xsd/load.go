@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -43,8 +44,9 @@ func Embedded() (*Schemas, error) { return embeddedOnce() }
 // the envelope by its web address (as in 3GPP's files) is served from the
 // folder's envelope schema; nothing is fetched from the network. Where a
 // folder holds two files for one namespace (3GPP's file and a ".local"
-// variant), the one without ".local" is used.
-func LoadDir(dir string) (*Schemas, error) {
+// variant), the one without ".local" is used. When only is given, just
+// those MM7 releases are compiled.
+func LoadDir(dir string, only ...mm7.Release) (*Schemas, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("xsd: %w", err)
@@ -64,12 +66,12 @@ func LoadDir(dir string) (*Schemas, error) {
 		}
 		files[e.Name()] = b
 	}
-	return load(abs, "file://"+filepath.ToSlash(abs)+"/", files)
+	return load(abs, "file://"+filepath.ToSlash(abs)+"/", files, only...)
 }
 
 // load compiles the envelope and every MM7 release found among files, which
 // are addressed as base+name.
-func load(origin, base string, files map[string][]byte) (*Schemas, error) {
+func load(origin, base string, files map[string][]byte, only ...mm7.Release) (*Schemas, error) {
 	byNS := map[string]string{}
 	names := make([]string, 0, len(files))
 	for name := range files {
@@ -109,7 +111,7 @@ func load(origin, base string, files map[string][]byte) (*Schemas, error) {
 	s.envelope = env
 	for ns, name := range byNS {
 		r, ok := mm7.ReleaseOf(ns)
-		if !ok {
+		if !ok || (len(only) > 0 && !slices.Contains(only, r)) {
 			continue
 		}
 		c, err := compile(base+name, resolve)
@@ -120,6 +122,11 @@ func load(origin, base string, files map[string][]byte) (*Schemas, error) {
 	}
 	if len(s.releases) == 0 {
 		return nil, fmt.Errorf("xsd: %s: no MM7 schema found", origin)
+	}
+	for _, r := range only {
+		if s.releases[r] == nil {
+			return nil, fmt.Errorf("xsd: %s: no schema for %s (namespace %s)", origin, r, r.Namespace())
+		}
 	}
 	return s, nil
 }

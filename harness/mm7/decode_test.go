@@ -293,3 +293,12 @@ func TestDecodeErrorKeepsTransactionID(t *testing.T) {
 		t.Fatalf("got %+v, want the TransactionID tid-1 and version 6.8.0 kept", env)
 	}
 }
+
+func readSeedB(b *testing.B, name string) []byte {
+	b.Helper()
+	d, err := os.ReadFile(filepath.Join("testdata", "seed", name))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return d
+}

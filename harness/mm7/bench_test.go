@@ -1,0 +1,66 @@
+package mm7_test
+
+import (
+	"testing"
+
+	"github.com/mm7harness/mm7harness/harness/internal/mm7gen"
+	"github.com/mm7harness/mm7harness/harness/mm7"
+)
+
+func benchDocs(b *testing.B, k mm7.Kind) ([]*mm7.Envelope, [][]byte) {
+	b.Helper()
+	g := mm7gen.New(11, mm7.V680)
+	envs := make([]*mm7.Envelope, 64)
+	docs := make([][]byte, len(envs))
+	for i := range envs {
+		envs[i] = g.Envelope(k)
+		d, err := mm7.Encode(envs[i])
+		if err != nil {
+			b.Fatal(err)
+		}
+		docs[i] = d
+	}
+	return envs, docs
+}
+
+func BenchmarkDecode(b *testing.B) {
+	for _, k := range []mm7.Kind{mm7.KindDeliverReq, mm7.KindDeliveryReportReq, mm7.KindDeliverRsp} {
+		b.Run(string(k), func(b *testing.B) {
+			_, docs := benchDocs(b, k)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := mm7.Decode(docs[i%len(docs)], "utf-8"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// The Vibes MO as it arrives: a utf-16 declaration over UTF-8 bytes, so the
+// declaration is rewritten before parsing.
+func BenchmarkDecodeVibesSeed(b *testing.B) {
+	doc := readSeedB(b, "vibes-680-deliverreq.xml")
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := mm7.Decode(doc, "utf-8"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEncode(b *testing.B) {
+	for _, k := range []mm7.Kind{mm7.KindDeliverReq, mm7.KindDeliveryReportReq, mm7.KindDeliverRsp} {
+		b.Run(string(k), func(b *testing.B) {
+			envs, _ := benchDocs(b, k)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := mm7.Encode(envs[i%len(envs)]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

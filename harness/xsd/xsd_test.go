@@ -353,3 +353,22 @@ func TestLoadDirErrors(t *testing.T) {
 		t.Error("asked for a release the folder lacks: no error")
 	}
 }
+
+// The encoder's golden outputs are schema-valid in their flavour.
+func TestGoldenFilesValidate(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("..", "mm7", "testdata", "golden", "*.xml"))
+	if len(files) < 20 {
+		t.Fatalf("found %d golden files, want 22", len(files))
+	}
+	s := embedded(t)
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		want := mm7.Rel6MM7v1_4
+		if strings.HasPrefix(filepath.Base(f), "5.5.0") {
+			want = mm7.Rel5MM7v1_2
+		}
+		if r := s.ValidateAs(b, want); !r.Valid() {
+			t.Errorf("%s: %v", filepath.Base(f), r.Errors)
+		}
+	}
+}

@@ -190,20 +190,29 @@ func (e *StatusError) Error() string {
 	return s
 }
 
-// StatusOf returns the MM7 status code carried by err: the code of a
-// StatusError or DecodeError in its chain, 1000 for nil, and 2000 (client
-// error) otherwise.
+// StatusCoder is an error that knows the MM7 status answering it. The
+// errors of this package and of the MIME layer implement it.
+type StatusCoder interface {
+	error
+	MM7Status() StatusCode
+}
+
+// MM7Status implements StatusCoder.
+func (e *StatusError) MM7Status() StatusCode { return e.Code }
+
+// MM7Status implements StatusCoder.
+func (e *DecodeError) MM7Status() StatusCode { return e.Status }
+
+// StatusOf returns the MM7 status code carried by err: the code of the
+// first StatusCoder in its chain, 1000 for nil, and 2000 (client error)
+// otherwise.
 func StatusOf(err error) StatusCode {
 	if err == nil {
 		return StatusSuccess
 	}
-	var se *StatusError
-	if errors.As(err, &se) {
-		return se.Code
-	}
-	var de *DecodeError
-	if errors.As(err, &de) {
-		return de.Status
+	var sc StatusCoder
+	if errors.As(err, &sc) {
+		return sc.MM7Status()
 	}
 	return StatusClientError
 }

@@ -46,6 +46,9 @@ type ReadOptions struct {
 	// that cannot be decoded keeps its raw bytes; each such failure is listed
 	// in Message.Problems. Off by default: both are errors.
 	Diagnose bool
+	// SizeHint is the body's expected size (the HTTP Content-Length), so the
+	// buffer is allocated once; 0 when unknown.
+	SizeHint int64
 }
 
 // Part is one MIME entity. Leaf parts have Body; multipart parts have
@@ -150,14 +153,20 @@ func (m *Message) deviateOnce(id mm7.DeviationID, format string, args ...any) {
 // limits while reading.
 func Read(contentType string, body io.Reader, opts ReadOptions) (*Message, error) {
 	l := opts.Limits.withDefaults()
-	buf, err := io.ReadAll(io.LimitReader(body, l.MaxBytes+1))
-	if err != nil {
+	if opts.SizeHint > l.MaxBytes {
+		return nil, newErr(ErrTooLarge, "", "body of %d bytes exceeds %d", opts.SizeHint, l.MaxBytes)
+	}
+	var b bytes.Buffer
+	if opts.SizeHint > 0 {
+		b.Grow(int(opts.SizeHint) + bytes.MinRead + 1)
+	}
+	if _, err := b.ReadFrom(io.LimitReader(body, l.MaxBytes+1)); err != nil {
 		return nil, fmt.Errorf("swa: reading body: %w", err)
 	}
-	if int64(len(buf)) > l.MaxBytes {
+	if int64(b.Len()) > l.MaxBytes {
 		return nil, newErr(ErrTooLarge, "", "body exceeds %d bytes", l.MaxBytes)
 	}
-	return ReadBytes(contentType, buf, opts)
+	return ReadBytes(contentType, b.Bytes(), opts)
 }
 
 // ReadBytes is Read on a body already in memory. The message keeps slices

@@ -4,7 +4,9 @@ GO        ?= go
 PKGS      := ./...
 GOFLAGS_T ?= -race -count=1
 
-.PHONY: all build test vet fmt deps bench fuzz-short
+FUZZTIME  ?= 60s
+
+.PHONY: all build test vet fmt deps bench fuzz fuzz-short
 
 all: vet test build
 
@@ -24,9 +26,14 @@ test: vet
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
-# A short pass of every fuzz target (the seeds always run under `make test`).
+# Every fuzz target for FUZZTIME each (the seeds always run under `make
+# test`). Crashers land in the package's testdata/fuzz; commit them.
+fuzz:
+	$(GO) test ./harness/mm7 -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./harness/swa -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME)
+
 fuzz-short:
-	$(GO) test ./harness/mm7 -run '^$$' -fuzz FuzzDecode -fuzztime 30s
+	$(MAKE) fuzz FUZZTIME=10s
 
 deps:
 	bash .ci/install-deps

@@ -1,0 +1,218 @@
+// Package inspect judges one stored MM7 message — a raw HTTP request or
+// response, a bare MIME body, or SOAP XML — through every layer: HTTP
+// framing, MIME (package swa), the SOAP decoder (mm7) and the schemas (xsd).
+// It reports what the message is, what was tolerated, and every problem
+// with its position in the file. The validate command prints its reports.
+package inspect
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/mm7harness/mm7harness/harness/mm7"
+	"github.com/mm7harness/mm7harness/harness/swa"
+	"github.com/mm7harness/mm7harness/harness/xsd"
+)
+
+// Format is what kind of input a file held.
+type Format string
+
+// The input formats.
+const (
+	FormatHTTPRequest  Format = "http-request"
+	FormatHTTPResponse Format = "http-response"
+	FormatMIME         Format = "mime"
+	FormatSOAP         Format = "soap-xml"
+)
+
+// Problem is one reason a message is invalid. Line and Column are positions
+// in the file (1-based; 0 when the problem has no place).
+type Problem struct {
+	Stage   string `json:"stage"` // http, mime, xml, mm7, envelope, header, body, namespace
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
+	Path    string `json:"path,omitempty"`
+	Message string `json:"message"`
+}
+
+// Report is the verdict on one file.
+type Report struct {
+	File          string          `json:"file"`
+	Format        Format          `json:"format"`
+	StartLine     string          `json:"start_line,omitempty"`
+	Kind          mm7.Kind        `json:"kind,omitempty"`
+	Version       string          `json:"mm7_version,omitempty"`
+	Release       mm7.Release     `json:"release,omitempty"`
+	TransactionID string          `json:"transaction_id,omitempty"`
+	Blank         bool            `json:"blank,omitempty"` // an HTTP response with an empty body
+	Deviations    []mm7.Deviation `json:"deviations"`
+	Problems      []Problem       `json:"problems"`
+	// SOAPLine is the file line where the SOAP document starts; 0 when the
+	// SOAP part was transfer-encoded and positions are within it.
+	SOAPLine int `json:"soap_line,omitempty"`
+}
+
+// Valid reports whether no problem was found.
+func (r *Report) Valid() bool { return len(r.Problems) == 0 }
+
+// Options configures Inspect.
+type Options struct {
+	// Schemas validates the SOAP document; nil means the embedded ones.
+	Schemas *xsd.Schemas
+	// Expect is the flavour the message should be in; zero accepts either.
+	Expect mm7.Version
+}
+
+// Inspect judges data, read from the file called name.
+func Inspect(name string, data []byte, opts Options) *Report {
+	r := &Report{File: name}
+	schemas := opts.Schemas
+	if schemas == nil {
+		var err error
+		if schemas, err = xsd.Embedded(); err != nil {
+			r.problem("xsd", 0, 0, "", err.Error())
+			return r
+		}
+	}
+	ct, body, bodyOff, ok := r.frame(data)
+	if !ok {
+		return r
+	}
+	if r.Blank {
+		return r
+	}
+	soap, charset, soapOff := body, "", bodyOff
+	if strings.HasPrefix(strings.ToLower(ct), "multipart/") || r.Format != FormatSOAP {
+		m, err := swa.ReadBytes(ct, body, swa.ReadOptions{Diagnose: true})
+		if err != nil {
+			r.problem("mime", 0, 0, "", err.Error())
+			return r
+		}
+		r.Deviations = append(r.Deviations, m.Deviations...)
+		for _, p := range m.Problems {
+			r.problem("mime", 0, 0, "", p.Error())
+		}
+		soap, charset = m.SOAP(), m.Charset()
+		soapOff = -1
+		if off := m.RootOffset(); off >= 0 && bodyOff >= 0 {
+			soapOff = bodyOff + off
+		}
+	}
+	lineBase := 0
+	if soapOff >= 0 {
+		lineBase = bytes.Count(data[:soapOff], []byte("\n"))
+		r.SOAPLine = lineBase + 1
+	}
+	r.soap(soap, charset, lineBase, schemas, opts.Expect)
+	return r
+}
+
+// frame finds the HTTP or MIME framing: the body, its Content-Type, and
+// the body's offset in data (-1 when it is not a slice of data).
+func (r *Report) frame(data []byte) (ct string, body []byte, off int, ok bool) {
+	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
+	switch {
+	case swa.LooksLikeHTTP(data):
+		h, err := swa.ReadHTTP(data)
+		if err != nil {
+			r.problem("http", 1, 1, "", err.Error())
+			return "", nil, 0, false
+		}
+		r.Format, r.StartLine = FormatHTTPResponse, fmt.Sprintf("%s %d %s", h.Proto, h.StatusCode, h.Reason)
+		if h.Request {
+			r.Format, r.StartLine = FormatHTTPRequest, h.Method+" "+h.Target+" "+h.Proto
+		}
+		r.Deviations = append(r.Deviations, h.Deviations...)
+		if !h.Request && len(bytes.TrimSpace(h.Body)) == 0 {
+			r.Blank = true // Vibes accepts a blank 200 for DeliverRsp and DeliveryReportRsp
+			if h.StatusCode/100 != 2 {
+				r.problem("http", 1, 1, "", fmt.Sprintf("HTTP %d with an empty body", h.StatusCode))
+			}
+			return "", nil, 0, true
+		}
+		ct = h.ContentType()
+		if ct == "" {
+			r.problem("http", 0, 0, "", "no Content-Type header; read as text/xml")
+			ct = "text/xml"
+		}
+		return ct, h.Body, h.BodyOffset, true
+	case bytes.HasPrefix(trimmed, []byte("<")):
+		r.Format = FormatSOAP
+		return "text/xml", data, 0, true
+	case bytes.HasPrefix(trimmed, []byte("--")):
+		// A multipart body without its Content-Type: the first line names the boundary.
+		r.Format = FormatMIME
+		line := trimmed
+		if i := bytes.IndexByte(line, '\n'); i >= 0 {
+			line = line[:i]
+		}
+		b := strings.TrimSpace(string(bytes.TrimPrefix(line, []byte("--"))))
+		return `multipart/related; type="text/xml"; boundary="` + b + `"`, data, 0, true
+	default:
+		// A MIME entity: header fields, a blank line, the body.
+		h, err := swa.ReadHTTP(append([]byte("HTTP/1.1 200 OK\r\n"), data...))
+		if err != nil || h.ContentType() == "" {
+			r.problem("format", 1, 1, "", "not an HTTP message, a MIME entity or XML")
+			return "", nil, 0, false
+		}
+		r.Format = FormatMIME
+		off := h.BodyOffset - len("HTTP/1.1 200 OK\r\n")
+		return h.ContentType(), h.Body, off, true
+	}
+}
+
+func (r *Report) soap(soap []byte, charset string, lineBase int, schemas *xsd.Schemas, expect mm7.Version) {
+	env, derr := mm7.DecodeOptions{Charset: charset, Expect: expect}.Decode(soap)
+	if env != nil {
+		r.TransactionID = env.TransactionID
+		if env.Message != nil {
+			r.Kind = env.Message.Kind()
+		}
+		r.Version, r.Release = env.Version.Name, env.Release
+		for _, d := range env.Deviations {
+			if d.Line > 0 {
+				d.Line += lineBase
+			}
+			r.Deviations = append(r.Deviations, d)
+		}
+	}
+	norm, _, nerr := mm7.NormalizeCharset(soap, charset)
+	var res *xsd.Result
+	if nerr == nil {
+		if expect.IsZero() {
+			res = schemas.Validate(norm)
+		} else {
+			res = schemas.ValidateAs(norm, expect.Release)
+		}
+	}
+	var de *mm7.DecodeError
+	wellFormedness := errors.As(derr, &de) && (de.Reason == mm7.ReasonMalformed || de.Reason == mm7.ReasonDTD)
+	// libxml2 reports a well-formedness failure with better positions than
+	// the decoder; the decoder's own findings (protocol rules) always count.
+	if derr != nil && !(wellFormedness && res != nil && !res.Valid()) {
+		line, col := 0, 0
+		if de != nil && de.Line > 0 {
+			line, col = de.Line+lineBase, de.Column
+		}
+		r.problem("mm7", line, col, "", derr.Error())
+	}
+	if res == nil {
+		return
+	}
+	if r.Kind == "" {
+		r.Kind = mm7.Kind(res.Message)
+	}
+	for _, e := range res.Errors {
+		line := e.Line
+		if line > 0 {
+			line += lineBase
+		}
+		r.problem(string(e.Stage), line, e.Column, e.Path, e.Message)
+	}
+}
+
+func (r *Report) problem(stage string, line, col int, path, msg string) {
+	r.Problems = append(r.Problems, Problem{Stage: stage, Line: line, Column: col, Path: path, Message: msg})
+}

@@ -331,3 +331,13 @@ func TestReadHTTP(t *testing.T) {
 		}
 	}
 }
+
+func TestResolveIDWithInnerBrackets(t *testing.T) {
+	body := crlf("--b", "", soap, "--b", "Content-ID: <<sample.gif>-<Simple.txt>>", "", "x", "--b--")
+	m := read(t, "multipart/related; boundary=b", body)
+	for _, href := range []string{"cid:%3Csample.gif%3E-%3CSimple.txt%3E", "cid:<<sample.gif>-<Simple.txt>>"} {
+		if p, err := m.Resolve(href); err != nil || p.Path != "2" {
+			t.Errorf("%s: %v", href, err)
+		}
+	}
+}

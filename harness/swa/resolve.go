@@ -22,10 +22,13 @@ func (m *Message) Resolve(href string) (*Part, error) {
 			id = u
 		}
 	}
+	// Both the ID as written and without one pair of brackets: the seed's
+	// container ID "<<sample.gif>-<Simple.txt>>" keeps brackets inside.
+	raw := strings.TrimSpace(id)
 	id = NormalizeID(id)
 	var byID, byLocation *Part
 	m.Walk(func(p *Part) {
-		if byID == nil && p.ContentID != "" && p.ContentID == id {
+		if byID == nil && p.ContentID != "" && (p.ContentID == id || p.ContentID == raw) {
 			byID = p
 		}
 		if byLocation == nil && p.ContentLocation != "" && (p.ContentLocation == h || p.ContentLocation == id) {

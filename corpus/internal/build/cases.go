@@ -1,0 +1,362 @@
+package build
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/mm7harness/mm7harness/corpus"
+	"github.com/mm7harness/mm7harness/harness/mm7"
+	"github.com/mm7harness/mm7harness/harness/swa"
+)
+
+func specs() []spec {
+	var all []spec
+	for _, v := range mm7.Versions() {
+		all = append(all, deliverCases(v)...)
+		all = append(all, reportCases(v)...)
+		all = append(all, submitCases(v)...)
+		all = append(all, readReplyCases(v)...)
+		all = append(all, quirkCases(v)...)
+	}
+	all = append(all, negativeCases()...)
+	return all
+}
+
+func short(v mm7.Version) string { return strings.ReplaceAll(v.Name, ".", "")[:2] + "0" }
+
+// Addresses as Vibes uses them: MO from a handset MDN in E.164, to the
+// customer's short code (seed example A).
+var (
+	handset   = mm7.Number("+13125550123")
+	shortCode = mm7.ShortCode("63901")
+)
+
+func ptr[T any](v T) *T { return &v }
+
+// mo is a DeliverReq as Vibes sends it (seed example A and Vibes' element
+// table): MM7Version, Sender, Recipients, Priority, Subject, Content.
+func mo(v mm7.Version, subject, href string) *mm7.DeliverReq {
+	m := &mm7.DeliverReq{
+		MM7Version: v.MM7Version,
+		Sender:     handset,
+		Recipients: &mm7.Recipients{To: []mm7.Address{shortCode}},
+		Priority:   mm7.PriorityNormal,
+		Subject:    subject,
+	}
+	if href != "" {
+		m.Content = &mm7.ContentRef{Href: href}
+	}
+	return m
+}
+
+// moCase builds an MO in Vibes' style: the SAAJ envelope, the JavaMail
+// multipart, the Java client's HTTP header.
+func moCase(v mm7.Version, id string, origin corpus.Origin, desc string, req *mm7.DeliverReq, atts ...*swa.Part) spec {
+	id = short(v) + "-" + id
+	tid := tidFor(id)
+	return spec{
+		id: id, flavour: v, kind: corpus.KindDeliver, origin: origin, desc: desc, expect: accept(), tid: tid,
+		dev: []mm7.DeviationID{mm7.DevEncodingMismatch, swa.DevContentIDBare},
+		bytes: func() []byte {
+			ct, body := vibesMIME(id, soapIn(styleSAAJ, v, tid, req), atts...)
+			return post(paths["deliver"], ct, body)
+		},
+	}
+}
+
+// seedSOAP is the 6.8.0 DeliverReq of the seed page, as printed.
+const seedSOAP = `<?xml version="1.0" encoding="utf-16"?>
+<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/">
+    <SOAP-ENV:Header>
+        <mm7:TransactionID SOAP-ENV:mustUnderstand="1" xmlns:mm7="http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4">becc3e4a6e065bd6</mm7:TransactionID>
+    </SOAP-ENV:Header>
+    <SOAP-ENV:Body>
+        <mm7:DeliverReq xmlns:mm7="http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4">
+            <mm7:MM7Version>6.8.0</mm7:MM7Version>
+            <mm7:MMSRelayServerID />
+            <mm7:Sender>
+                <mm7:Number>+13127536330</mm7:Number>
+            </mm7:Sender>
+            <mm7:Recipients>
+                <mm7:To>
+                    <mm7:ShortCode>63901</mm7:ShortCode>
+                </mm7:To>
+            </mm7:Recipients>
+            <mm7:Priority>Normal</mm7:Priority>
+            <mm7:Subject>Hello Client</mm7:Subject>
+        </mm7:DeliverReq>
+    </SOAP-ENV:Body>
+</SOAP-ENV:Envelope>`
+
+// seedAttachment is the seed's nested multipart/mixed, with a real GIF
+// (212 pixels wide: the seed's "GIF89aÔ" is that width's low byte).
+func seedAttachment() *swa.Part {
+	gif := part("image/gif; name=sample.gif", "", GIF("seed-sample.gif", 212, 96), "<sample.gif>")
+	gif.Header = append(gif.Header[:1], swa.Field{Name: "Content-Disposition", Value: "attachment; filename=sample.gif"}, gif.Header[1])
+	txt := part("text/plain; name=Simple.txt", "", []byte("Simple Attachment"), "<Simple.txt>")
+	txt.Header = append(txt.Header[:1], swa.Field{Name: "Content-Disposition", Value: "attachment; filename=Simple.txt"}, txt.Header[1])
+	mixed := swa.NewMultipart("multipart/mixed", gif, txt).SetContentID("<<sample.gif>-<Simple.txt>>")
+	mixed.Header = append(mixed.Header, swa.Field{Name: "Content-Disposition", Value: `inline; filename="null"`})
+	return mixed
+}
+
+func deliverCases(v mm7.Version) []spec {
+	var out []spec
+	// The seed's MO made whole.
+	if v == mm7.V680 {
+		id := "680-mo-seed"
+		out = append(out, spec{
+			id: id, flavour: v, kind: corpus.KindDeliver, origin: corpus.OriginSeed, expect: accept(), tid: "becc3e4a6e065bd6",
+			desc: "the seed page's 6.8.0 MO made whole: its SOAP part as printed, a real GIF and the text part in the nested multipart/mixed",
+			dev:  []mm7.DeviationID{mm7.DevEncodingMismatch, swa.DevContentIDBare},
+			bytes: func() []byte {
+				m := swa.New(swa.StyleVibes, []byte(strings.ReplaceAll(seedSOAP, "\n", "\r\n")), seedAttachment())
+				m.Root.Header.Set("Content-Id", "549710183.1414695261747.sun-soap.jeetumac.local")
+				n := 0
+				bs := []string{"----=_Part_1_2045721805.1414695261749", "----=_Part_1_504396287.1414695261748"}
+				ct, body, err := swa.Writer{Style: swa.StyleVibes, Boundary: func() string { n++; return bs[(n-1)%2] }}.Write(m)
+				if err != nil {
+					panic(err)
+				}
+				return post(paths["deliver"], ct, body)
+			},
+		})
+	} else {
+		req := mo(v, "Hello Client", "")
+		req.Sender = mm7.Number("+13127536330")
+		out = append(out, moCase(v, "mo-seed", corpus.OriginSeed,
+			"the seed page's MO as Vibes sends it on a 5.5.0 account: REL-5-MM7-1-2, MM7Version 5.3.0, a real GIF and a text part in a nested multipart/mixed",
+			req, seedAttachment()))
+	}
+
+	// One case per media type, each referenced from Content.
+	media := []struct {
+		name, ct, enc string
+		body          []byte
+	}{
+		{"jpeg", "image/jpeg; name=photo.jpg", "base64", JPEG("photo.jpg", 60<<10)},
+		{"png", "image/png; name=screen.png", "base64", PNG("screen.png", 40<<10)},
+		{"gif", "image/gif; name=anim.gif", "base64", GIF("anim.gif", 160, 120)},
+		{"3gpp", "video/3gpp; name=clip.3gp", "base64", ThreeGP("clip.3gp", 180<<10)},
+		{"amr", "audio/amr; name=voice.amr", "base64", AMR("voice.amr", 12<<10)},
+		{"text", "text/plain; charset=utf-8; name=note.txt", "8bit", []byte(Text)},
+	}
+	for _, m := range media {
+		cid := m.name + "-part@vibes"
+		out = append(out, moCase(v, "mo-"+m.name, corpus.OriginSynthesized,
+			fmt.Sprintf("MO carrying one %s part (%s), referenced by Content href", strings.SplitN(m.ct, ";", 2)[0], m.enc),
+			mo(v, "Photo", "cid:"+cid), part(m.ct, m.enc, m.body, "<"+cid+">")))
+	}
+
+	// A SMIL presentation: multipart/related with start, inside the root multipart/related.
+	smil := swa.NewMultipart(`multipart/related; type="application/smil"; start="<presentation.smil>"`,
+		part("application/smil; name=presentation.smil", "7bit", SMIL("cid:img01", "cid:txt01", "cid:aud01"), "<presentation.smil>"),
+		part("image/jpeg; name=img01.jpg", "base64", JPEG("img01.jpg", 30<<10), "<img01>"),
+		part("text/plain; charset=utf-8", "quoted-printable", []byte(Text), "<txt01>"),
+		part("audio/amr; name=aud01.amr", "base64", AMR("aud01.amr", 8<<10), "<aud01>"),
+	).SetContentID("<mms-content>")
+	out = append(out, moCase(v, "mo-smil", corpus.OriginSynthesized,
+		"MO with a SMIL presentation (multipart/related with start inside the root multipart/related): SMIL, image, text, audio",
+		mo(v, "Slideshow", "cid:mms-content"), smil))
+
+	// Every transfer encoding.
+	pic := JPEG("enc.jpg", 24<<10)
+	for _, enc := range []string{"base64", "binary", "8bit", "quoted-printable"} {
+		body := pic
+		ct := "image/jpeg"
+		if enc == "8bit" || enc == "quoted-printable" {
+			body, ct = []byte(Text+Text), "text/plain; charset=utf-8"
+		}
+		out = append(out, moCase(v, "mo-enc-"+enc, corpus.OriginSynthesized,
+			"MO whose attachment travels in "+enc, mo(v, "Encoding", "cid:att"), part(ct, enc, body, "<att>")))
+	}
+
+	// Content-ID forms and a Content-Location reference.
+	out = append(out, moCase(v, "mo-cid-bare", corpus.OriginSynthesized,
+		"MO whose attachment's Content-ID has no angle brackets; Content href names it bare",
+		mo(v, "Bare id", "cid:photo.bare@vibes"), part("image/jpeg", "base64", JPEG("bare.jpg", 8<<10), "photo.bare@vibes")))
+	out = append(out, moCase(v, "mo-cid-bracketed", corpus.OriginSynthesized,
+		"MO whose attachment's Content-ID is bracketed, as RFC 2045 writes it",
+		mo(v, "Bracketed id", "cid:photo.bracketed@vibes"), part("image/jpeg", "base64", JPEG("bracketed.jpg", 8<<10), "<photo.bracketed@vibes>")))
+	loc := part("image/jpeg", "base64", JPEG("located.jpg", 8<<10), "").SetContentLocation("photo-0001.jpg")
+	sp := moCase(v, "mo-content-location", corpus.OriginSynthesized,
+		"MO whose attachment has only a Content-Location, which Content href names",
+		mo(v, "Located", "photo-0001.jpg"), loc)
+	sp.dev = append(sp.dev, swa.DevHrefWithoutCID)
+	out = append(out, sp)
+
+	// Subjects.
+	out = append(out, moCase(v, "mo-no-subject", corpus.OriginSynthesized,
+		"MO without a Subject", mo(v, "", "cid:t"), part("text/plain; charset=utf-8", "8bit", []byte("no subject"), "<t>")))
+	long := strings.Repeat("A long subject line 🎉 with Grüße and 日本語 — ", 20)
+	out = append(out, moCase(v, "mo-long-subject", corpus.OriginSynthesized,
+		fmt.Sprintf("MO with a %d-byte UTF-8 Subject", len(long)), mo(v, long, "cid:t"),
+		part("text/plain; charset=utf-8", "8bit", []byte("long subject"), "<t>")))
+
+	// Every address form as sender.
+	for _, a := range []struct {
+		name string
+		addr mm7.Address
+	}{
+		{"e164", mm7.Number("+13125550199")}, {"10-digit", mm7.Number("3125550199")}, {"11-digit", mm7.Number("13125550199")},
+		{"shortcode", mm7.ShortCode("555123")}, {"email", mm7.Email("jane.doe@example.com")},
+	} {
+		req := mo(v, "From "+a.name, "cid:t")
+		req.Sender = a.addr
+		out = append(out, moCase(v, "mo-from-"+a.name, corpus.OriginSynthesized,
+			"MO whose Sender is a "+string(a.addr.Kind)+" ("+a.name+")", req, part("text/plain", "7bit", []byte("hi"), "<t>")))
+	}
+	// A group MMS.
+	group := mo(v, "Group chat", "cid:t")
+	group.Recipients = &mm7.Recipients{To: []mm7.Address{shortCode, mm7.Number("+13125550111")}, Cc: []mm7.Address{mm7.Number("+13125550122"), mm7.Number("+13125550133")}}
+	out = append(out, moCase(v, "mo-group", corpus.OriginSynthesized, "group MMS: two To and two Cc recipients",
+		group, part("text/plain; charset=utf-8", "8bit", []byte("hi all 👋"), "<t>")))
+
+	// Sizes, weighted to the 300 KB - 1 MB carriers use.
+	for _, kb := range []int{1, 10, 100, 300, 400, 500, 700, 800, 1024, 2048} {
+		name := fmt.Sprintf("%dk", kb)
+		if kb >= 1024 {
+			name = fmt.Sprintf("%dm", kb/1024)
+		}
+		img := JPEG("size-"+name, max(200, (kb<<10)*3/4-2000))
+		mixed := swa.NewMultipart("multipart/mixed",
+			part("image/jpeg; name=IMG_"+name+".jpg", "base64", img, "<IMG_"+name+".jpg>"),
+			part("text/plain; charset=utf-8", "8bit", []byte("Sent from my phone"), "<text.txt>"),
+		).SetContentID("<mms>")
+		out = append(out, moCase(v, "mo-size-"+name, corpus.OriginSynthesized,
+			fmt.Sprintf("MO of about %s: a %d-byte JPEG (base64) and a text part in a multipart/mixed", name, len(img)),
+			mo(v, "Size "+name, "cid:mms"), mixed))
+	}
+	return out
+}
+
+// dlr is a DeliveryReportReq as Vibes documents it.
+func dlr(v mm7.Version, status mm7.MMStatus, text string, date mm7.DateTime) *mm7.DeliveryReportReq {
+	return &mm7.DeliveryReportReq{
+		MM7Version: v.MM7Version,
+		MessageID:  "865cd3d1-bea6-4a6f-8bac-bae483248a27",
+		Recipient:  handset,
+		Sender:     shortCode,
+		Date:       date,
+		MMStatus:   status,
+		StatusText: text,
+	}
+}
+
+// Vibes' StatusText form: "Error {code} - {description} [ref: ##]".
+var statusTexts = map[mm7.MMStatus]string{
+	mm7.MMStatusRetrieved:     "",
+	mm7.MMStatusRejected:      "Error 9 - MDN blocked [ref: 12]",
+	mm7.MMStatusIndeterminate: "Error 8 - No carrier route for the code [ref: 31]",
+	mm7.MMStatusExpired:       "Error 13 - Multipart expired waiting for parts [ref: 07]",
+	mm7.MMStatusForwarded:     "Error 12 - Message capped [ref: 44]",
+}
+
+func reportCases(v mm7.Version) []spec {
+	var out []spec
+	date := mm7.NewDateTime(base)
+	for _, st := range []mm7.MMStatus{mm7.MMStatusRetrieved, mm7.MMStatusRejected, mm7.MMStatusIndeterminate, mm7.MMStatusExpired, mm7.MMStatusForwarded} {
+		low := strings.ToLower(string(st))
+		// As plain text/xml, without StatusText.
+		id := short(v) + "-dlr-" + low
+		tid := tidFor(id)
+		soap := soapIn(styleSAAJ, v, tid, dlr(v, st, "", date))
+		out = append(out, spec{
+			id: id, flavour: v, kind: corpus.KindDeliveryReport, origin: corpus.OriginVibesDoc, expect: accept(),
+			tid: tid, dates: []string{string(date)}, dev: []mm7.DeviationID{mm7.DevEncodingMismatch},
+			desc:  "DeliveryReportReq " + string(st) + " as plain text/xml, without StatusText",
+			bytes: func() []byte { return post(paths["delivery-report"], "text/xml; charset=utf-8", soap) },
+		})
+		// As multipart, with StatusText where Vibes gives one.
+		text := statusTexts[st]
+		if text == "" {
+			text = "Delivered to handset"
+		}
+		id2 := short(v) + "-dlr-" + low + "-multipart"
+		tid2 := tidFor(id2)
+		soap2 := soapIn(styleSAAJ, v, tid2, dlr(v, st, text, date))
+		out = append(out, spec{
+			id: id2, flavour: v, kind: corpus.KindDeliveryReport, origin: corpus.OriginVibesDoc, expect: accept(),
+			tid: tid2, dates: []string{string(date)}, dev: []mm7.DeviationID{mm7.DevEncodingMismatch, swa.DevContentIDBare},
+			desc: "DeliveryReportReq " + string(st) + " in a multipart/related, with StatusText \"" + text + "\"",
+			bytes: func() []byte {
+				ct, body := vibesMIME(id2, soap2)
+				return post(paths["delivery-report"], ct, body)
+			},
+		})
+	}
+	// The documented Java date pattern yyyy-MM-dd'T'HH:mm:ssZ gives -0600.
+	java := base.Format("2006-01-02T15:04:05-0700")
+	id := short(v) + "-dlr-java-date"
+	tid := tidFor(id)
+	soap := soapIn(styleSAAJ, v, tid, dlr(v, mm7.MMStatusRetrieved, "", "2000-01-01T00:00:00Z"))
+	soap = []byte(strings.Replace(string(soap), "2000-01-01T00:00:00Z", java, 1))
+	out = append(out, spec{
+		id: id, flavour: v, kind: corpus.KindDeliveryReport, origin: corpus.OriginQuirk, expect: accept(), schemaInvalid: true,
+		tid: tid, dates: []string{java}, dev: []mm7.DeviationID{mm7.DevDateTimeLexical},
+		desc:  "DeliveryReportReq Retrieved whose Date has the -0600 offset of Vibes' documented Java pattern: not an xs:dateTime, yet what Vibes says it sends",
+		bytes: func() []byte { return post(paths["delivery-report"], "text/xml; charset=utf-8", soap) },
+	})
+	return out
+}
+
+// submit is a SubmitReq as a customer sends it to Vibes: one recipient,
+// the short code as sender, one attachment (itself multipart).
+func submit(v mm7.Version, report bool) *mm7.SubmitReq {
+	return &mm7.SubmitReq{
+		MM7Version:           v.MM7Version,
+		SenderIdentification: mm7.SenderIdentification{SenderAddress: &shortCode},
+		Recipients:           mm7.Recipients{To: []mm7.Address{mm7.Number("3125550123")}},
+		DeliveryReport:       ptr(report),
+		Subject:              "testing mms",
+		Content:              &mm7.ContentRef{Href: "cid:attachment.cid"},
+	}
+}
+
+func submitCases(v mm7.Version) []spec {
+	var out []spec
+	for _, report := range []bool{true, false} {
+		id := fmt.Sprintf("%s-submit-dlr-%v", short(v), report)
+		tid := tidFor(id)
+		soap := soapIn(styleJAXWS, v, tid, submit(v, report))
+		content := swa.NewMultipart(`multipart/related; type="application/smil"; start="<connect.smil>"`,
+			part("application/smil", "7bit", SMIL("cid:connect.jpg", "cid:connect.txt", "cid:connect.amr"), "<connect.smil>"),
+			part("image/jpeg; name=connect.jpg", "base64", JPEG("connect.jpg", 90<<10), "<connect.jpg>"),
+			part("text/plain; charset=utf-8", "8bit", []byte("Thanks for joining! Reply STOP to opt out."), "<connect.txt>"),
+			part("audio/amr", "base64", AMR("connect.amr", 4<<10), "<connect.amr>"),
+		).SetContentID("<attachment.cid>")
+		out = append(out, spec{
+			id: id, flavour: v, kind: corpus.KindSubmit, origin: corpus.OriginVibesDoc, expect: accept(), tid: tid,
+			dev:  []mm7.DeviationID{mm7.DevEncodingMismatch, mm7.DevTransactionIDMustUnderstand},
+			desc: fmt.Sprintf("SubmitReq from a customer to Vibes: one recipient, DeliveryReport %v, a DLR callback URL, one attachment that is a multipart/related (SMIL, image, text, audio)", report),
+			bytes: func() []byte {
+				m := swa.New(swa.StyleVibes, soap, content)
+				m.Root.Header.Set("Content-Id", "<rootpart>")
+				ct, body, err := swa.Writer{Style: swa.StyleVibes, Boundary: boundaries(id)}.Write(m)
+				if err != nil {
+					panic(err)
+				}
+				return post(paths["submit"], ct, body,
+					header{"Authorization", "Basic VmliZXNVc2VyOlBhc3N3b3JkMTIz"},
+					header{"X-Vibes-DlrCallbackUrl", "http://127.0.0.1:8092/client/mms/dlr"})
+			},
+		})
+	}
+	return out
+}
+
+func readReplyCases(v mm7.Version) []spec {
+	id := short(v) + "-readreply-read"
+	tid := tidFor(id)
+	date := mm7.NewDateTime(base)
+	soap := soapIn(styleSAAJ, v, tid, &mm7.ReadReplyReq{
+		MM7Version: v.MM7Version, MessageID: "865cd3d1-bea6-4a6f-8bac-bae483248a27",
+		Recipient: handset, Sender: shortCode, TimeStamp: date, MMStatus: mm7.ReadStatusRead,
+	})
+	return []spec{{
+		id: id, flavour: v, kind: corpus.KindReadReply, origin: corpus.OriginSynthesized, expect: accept(),
+		tid: tid, dates: []string{string(date)}, dev: []mm7.DeviationID{mm7.DevEncodingMismatch},
+		desc:  "ReadReplyReq Read (Vibes does not document read replies; TS 23.140 defines them)",
+		bytes: func() []byte { return post(paths["read-reply"], "text/xml; charset=utf-8", soap) },
+	}}
+}

@@ -18,6 +18,7 @@ type command struct {
 
 var commands = []command{
 	{"validate", "check stored messages (HTTP, MIME or SOAP XML) and print every problem with its place", runValidate},
+	{"corpus", "list the corpus cases (corpus list) or show one (corpus show ID)", runCorpus},
 }
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }

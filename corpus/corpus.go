@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -154,6 +155,38 @@ func (c *Case) Stamp(now time.Time) (raw []byte, transactionID string, err error
 	}
 	return append(append([]byte(nil), head...), body...), transactionID, nil
 }
+
+// StampFor is Stamp, aimed at endpoint: the request line's target and the
+// Host header become the endpoint's, as a raw sender needs them.
+func (c *Case) StampFor(endpoint string, now time.Time) (raw []byte, transactionID string, err error) {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Host == "" {
+		return nil, "", fmt.Errorf("corpus: endpoint %q is not an absolute URL", endpoint)
+	}
+	raw, transactionID, err = c.Stamp(now)
+	if err != nil {
+		return nil, "", err
+	}
+	return Retarget(raw, u), transactionID, nil
+}
+
+// Retarget points a raw request at u: its request target and Host header.
+func Retarget(raw []byte, u *url.URL) []byte {
+	end := bytes.Index(raw, []byte("\r\n\r\n"))
+	if end < 0 {
+		end = len(raw)
+	}
+	head := string(raw[:end])
+	if i := strings.IndexByte(head, ' '); i > 0 {
+		if j := strings.Index(head[i+1:], " "); j >= 0 {
+			head = head[:i+1] + u.RequestURI() + head[i+1+j:]
+		}
+	}
+	head = hostHeader.ReplaceAllString(head, "${1}"+u.Host+"${2}")
+	return append([]byte(head), raw[end:]...)
+}
+
+var hostHeader = regexp.MustCompile(`(?mi)^(Host:[ \t]*)[^\r\n]*(\r?)$`)
 
 var contentLength = regexp.MustCompile(`(?mi)^(Content-Length:[ \t]*)[0-9]+(\r?)$`)
 

@@ -18,6 +18,7 @@ type command struct {
 
 var commands = []command{
 	{"validate", "check stored messages (HTTP, MIME or SOAP XML) and print every problem with its place", runValidate},
+	{"serve", "run the reference receiver: an MM7 endpoint that stores and answers what Vibes sends", runServe},
 	{"corpus", "list the corpus cases (corpus list) or show one (corpus show ID)", runCorpus},
 }
 

@@ -8,9 +8,12 @@ import (
 
 // Encode writes env as a SOAP 1.1 envelope in env.Version's flavour: UTF-8,
 // the TransactionID with mustUnderstand="1" (as Vibes sends it), the body
-// element in the flavour's namespace. An empty MM7Version is filled with the
-// flavour's. The output is deterministic and valid against the flavour's
-// schema; a message that could not be is refused with an error saying why.
+// element in the flavour's namespace — or in env.Release's, when set, so an
+// answer can use the namespace of the request it answers. An empty
+// MM7Version is filled with the flavour's. The output is deterministic and
+// valid against the release's schema; a message that could not be is
+// refused with an error saying why. (Field checks know REL-5-MM7-1-2 and
+// REL-6-MM7-1-4 exactly and other releases by their major number.)
 func Encode(env *Envelope) ([]byte, error) {
 	var buf bytes.Buffer
 	if err := encodeTo(&buf, env); err != nil {
@@ -28,6 +31,12 @@ func encodeTo(buf *bytes.Buffer, env *Envelope) error {
 	v := env.Version
 	if v.IsZero() {
 		return fmt.Errorf("mm7: envelope has no version")
+	}
+	if r := env.Release; r != "" && r != v.Release {
+		if !r.Known() {
+			return fmt.Errorf("mm7: release %q is not a REL-5 or REL-6 MM7 schema", r)
+		}
+		v.Release = r
 	}
 	if env.Message == nil {
 		return fmt.Errorf("mm7: envelope has no message")

@@ -73,3 +73,23 @@ func TestEncodeRefusesWhatTheSchemaWould(t *testing.T) {
 		}
 	}
 }
+
+func TestEncodeInTheRequestsRelease(t *testing.T) {
+	rel := mm7.Release("REL-6-MM7-1-2")
+	rsp := &mm7.DeliverRsp{Response: mm7.Response{MM7Version: "6.5.0", Status: mm7.Status{Code: 1000, Text: "Success"}}}
+	b, err := mm7.Encode(&mm7.Envelope{Version: mm7.V680, Release: rel, TransactionID: "t", Message: rsp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := mm7.Decode(b, "")
+	if err != nil || env.Release != rel {
+		t.Fatalf("got %v %v, want the answer in %s", env, err, rel)
+	}
+	rsp.MM7Version = "6.8.0" // not in REL-6-MM7-1-2's enumeration
+	if _, err := mm7.Encode(&mm7.Envelope{Version: mm7.V680, Release: rel, TransactionID: "t", Message: rsp}); err == nil {
+		t.Error("MM7Version 6.8.0 written into REL-6-MM7-1-2")
+	}
+	if _, err := mm7.Encode(&mm7.Envelope{Version: mm7.V680, Release: "REL-9-MM7-1-0", TransactionID: "t", Message: rsp}); err == nil {
+		t.Error("unknown release accepted")
+	}
+}

@@ -163,3 +163,12 @@ func (r Release) AllowsMM7Version(v string) bool {
 	}
 	return false
 }
+
+// DefaultMM7Version is the newest MM7Version r's schema allows; for the
+// flavours' releases it is the flavour's own (5.3.0, 6.8.0).
+func (r Release) DefaultMM7Version() string {
+	if v := allowedMM7Versions[r]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/netip"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mm7harness/mm7harness/harness/mm7"
+	"github.com/mm7harness/mm7harness/harness/xsd"
+	"github.com/mm7harness/mm7harness/reference"
+)
+
+// envDefault lets every serve flag be set from MM7HARNESS_<NAME>.
+func envDefault(name, def string) string {
+	if v, ok := os.LookupEnv("MM7HARNESS_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))); ok {
+		return v
+	}
+	return def
+}
+
+func runServe(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	str := func(name, def, usage string) *string { return fs.String(name, envDefault(name, def), usage) }
+	dur := func(name string, def time.Duration, usage string) *time.Duration {
+		d := def
+		if v := envDefault(name, ""); v != "" {
+			if p, err := time.ParseDuration(v); err == nil {
+				d = p
+			}
+		}
+		return fs.Duration(name, d, usage)
+	}
+	addr := str("addr", "127.0.0.1:8080", "listen on `HOST:PORT`")
+	path := str("path", "/mm7", "MM7 requests are POSTed to `PATH`")
+	db := str("db", "mm7harness.db", "SQLite `FILE` the messages are stored in")
+	syncMode := str("sync", "normal", "`MODE`: normal (survives a killed process) or full (also a power loss)")
+	response := str("response", "soap", "answer accepted requests with `soap` (…Rsp, StatusCode 1000) or blank (HTTP 200, empty body)")
+	version := str("mm7-version", "", "the account's flavour, 5.5.0 or 6.8.0 (default: accept either)")
+	user := str("user", "", "require HTTP Basic credentials with this `USER` (with --password)")
+	password := str("password", "", "the Basic `PASSWORD`")
+	allow := str("allow-ip", "", "comma-separated `CIDRs` allowed to POST MM7 (default: any)")
+	maxBody := fs.Int64("max-body", int64(reference.DefaultMaxBody), "largest request `BYTES` accepted (413 above)")
+	storeRaw := fs.Bool("store-raw", envDefault("store-raw", "") == "true", "store every request body as received, too")
+	schemaDir := str("schema-dir", "", "validate against the schema files in `DIR` instead of the embedded ones")
+	cert := str("tls-cert", "", "serve HTTPS with this certificate `FILE` (with --tls-key)")
+	key := str("tls-key", "", "the TLS private key `FILE`")
+	clientCA := str("client-ca", "", "require client certificates signed by the CA in `FILE` (mTLS)")
+	apiToken := str("api-token", "", "protect the read API with this bearer `TOKEN`")
+	readHeader := dur("read-header-timeout", 10*time.Second, "the request header must arrive within this")
+	readTimeout := dur("read-timeout", 60*time.Second, "the whole request must arrive within this")
+	writeTimeout := dur("write-timeout", 60*time.Second, "the answer must be written within this")
+	idle := dur("idle-timeout", 120*time.Second, "keep-alive connections idle longer are closed")
+	logFormat := str("log", "json", "log `FORMAT`: json or text (one line per request, on stderr)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: mm7harness serve [flags]")
+		fmt.Fprintln(stderr, "\nRuns the reference receiver: an MM7 endpoint that stores every message Vibes sends and answers it.")
+		fmt.Fprintln(stderr, "Every flag can also be set as MM7HARNESS_<FLAG> (e.g. MM7HARNESS_DB, MM7HARNESS_ALLOW_IP).")
+		fmt.Fprintln(stderr, "\nflags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		return exitUsage
+	}
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "mm7harness serve: "+format+"\n", a...)
+		return exitUsage
+	}
+	cfg := reference.ServerConfig{
+		Config: reference.Config{
+			Path: *path, Response: reference.ResponseMode(*response), User: *user, Password: *password,
+			MaxBody: *maxBody, StoreRaw: *storeRaw, APIToken: *apiToken,
+		},
+		Addr: *addr, DB: *db, Sync: reference.Sync(*syncMode), TLSCert: *cert, TLSKey: *key, ClientCA: *clientCA,
+		ReadHeaderTimeout: *readHeader, ReadTimeout: *readTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idle,
+	}
+	if (*user == "") != (*password == "") {
+		return usageErr("--user and --password go together")
+	}
+	if *version != "" {
+		v, err := mm7.ParseVersion(*version)
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		cfg.Expect = v
+	}
+	for _, c := range strings.Split(*allow, ",") {
+		if c = strings.TrimSpace(c); c == "" {
+			continue
+		}
+		if !strings.Contains(c, "/") {
+			c += "/32"
+			if strings.Contains(c, ":") {
+				c = strings.TrimSuffix(c, "/32") + "/128"
+			}
+		}
+		p, err := netip.ParsePrefix(c)
+		if err != nil {
+			return usageErr("--allow-ip %q: %v", c, err)
+		}
+		cfg.AllowIPs = append(cfg.AllowIPs, p.Masked())
+	}
+	if *schemaDir != "" {
+		s, err := xsd.LoadDir(*schemaDir)
+		if err != nil {
+			return usageErr("--schema-dir: %v", err)
+		}
+		cfg.Schemas = s
+	}
+	var h slog.Handler = slog.NewJSONHandler(stderr, nil)
+	if *logFormat == "text" {
+		h = slog.NewTextHandler(stderr, nil)
+	} else if *logFormat != "json" {
+		return usageErr("--log %q: want json or text", *logFormat)
+	}
+	cfg.Logger = slog.New(h)
+
+	srv, err := reference.NewServer(cfg)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	srv.Start()
+	fmt.Fprintf(stdout, "mm7harness serve: listening on %s (store %s, answers %s)\n", srv.URL, *db, cfg.Response)
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
+	select {
+	case sig := <-stop:
+		fmt.Fprintf(stdout, "mm7harness serve: %v: finishing in-flight requests\n", sig)
+		if err := srv.Close(); err != nil {
+			fmt.Fprintf(stderr, "mm7harness serve: %v\n", err)
+			return 1
+		}
+		return 0
+	case err := <-waitErr(srv):
+		fmt.Fprintf(stderr, "mm7harness serve: %v\n", err)
+		return 1
+	}
+}
+
+func waitErr(s *reference.Server) <-chan error {
+	c := make(chan error, 1)
+	go func() { c <- s.Wait() }()
+	return c
+}

@@ -1,0 +1,472 @@
+// Package reference is a production-quality MM7 endpoint for Vibes: it
+// accepts every DeliverReq, DeliveryReportReq and ReadReplyReq Vibes sends
+// in either flavour, stores each durably (attachments byte-exact) before
+// acknowledging, answers exactly right, and serves what it stored to the
+// customer's application. It is also the harness's own proof: the
+// certification suites must pass against it.
+package reference
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mm7harness/mm7harness/harness/mm7"
+	"github.com/mm7harness/mm7harness/harness/swa"
+	"github.com/mm7harness/mm7harness/harness/xsd"
+)
+
+// ResponseMode is how accepted requests are answered.
+type ResponseMode string
+
+// The response modes; Vibes accepts both.
+const (
+	ResponseSOAP  ResponseMode = "soap"  // a DeliverRsp, DeliveryReportRsp or ReadReplyRsp
+	ResponseBlank ResponseMode = "blank" // HTTP 200 with an empty body
+)
+
+// Config configures a Handler. The zero value is usable.
+type Config struct {
+	// Path is where MM7 requests are POSTed; default "/mm7".
+	Path string
+	// Response is ResponseSOAP (default) or ResponseBlank.
+	Response ResponseMode
+	// Expect is the flavour the account uses. A message in the other
+	// flavour's namespace is still accepted (Vibes' own 5.5.0 example uses
+	// REL-6) and noted; zero accepts either without comment.
+	Expect mm7.Version
+	// User and Password, when set, require HTTP Basic credentials (4001
+	// otherwise). Vibes' callbacks do not document them: prefer AllowIPs
+	// and client certificates.
+	User, Password string
+	// AllowIPs, when set, admits MM7 requests from these networks only
+	// (403 otherwise), e.g. Vibes' published callback addresses.
+	AllowIPs []netip.Prefix
+	// MaxBody bounds a request body; default 16 MiB. Larger gets 413.
+	MaxBody int64
+	// StoreRaw keeps every request body as received, besides its parts.
+	StoreRaw bool
+	// Schemas validates requests; nil means the embedded ones.
+	Schemas *xsd.Schemas
+	// APIToken, when set, protects the read API with a bearer token.
+	APIToken string
+	// Logger gets one line per MM7 request; nil discards.
+	Logger *slog.Logger
+}
+
+// DefaultMaxBody is the default body limit.
+const DefaultMaxBody = 16 << 20
+
+// Handler serves the MM7 endpoint and the read API.
+type Handler struct {
+	cfg     Config
+	store   Store
+	schemas *xsd.Schemas
+	metrics *metrics
+	mux     *http.ServeMux
+}
+
+// NewHandler returns a handler storing into store.
+func NewHandler(cfg Config, store Store) (*Handler, error) {
+	if cfg.Path == "" {
+		cfg.Path = "/mm7"
+	}
+	if cfg.Response == "" {
+		cfg.Response = ResponseSOAP
+	}
+	if cfg.Response != ResponseSOAP && cfg.Response != ResponseBlank {
+		return nil, fmt.Errorf("reference: response mode %q: want soap or blank", cfg.Response)
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	schemas := cfg.Schemas
+	if schemas == nil {
+		var err error
+		if schemas, err = xsd.Embedded(); err != nil {
+			return nil, err
+		}
+	}
+	h := &Handler{cfg: cfg, store: store, schemas: schemas, metrics: newMetrics(), mux: http.NewServeMux()}
+	h.mux.HandleFunc(cfg.Path, h.serveMM7)
+	h.routeAPI()
+	return h, nil
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// exchange collects what one MM7 request was and how it ended, for the
+// log line and the metrics.
+type exchange struct {
+	kind, tid, outcome string
+	status             mm7.StatusCode
+	httpStatus         int
+	deviations         []string
+	bytes              int64
+	id                 int64
+	err                string
+}
+
+func (h *Handler) serveMM7(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	ex := &exchange{kind: "unknown"}
+	defer func() { h.finish(r, ex, time.Since(start)) }()
+	if !h.allowed(r) {
+		ex.outcome, ex.httpStatus = "forbidden", http.StatusForbidden
+		http.Error(w, "403 forbidden: this address may not send MM7 requests", http.StatusForbidden)
+		return
+	}
+	if r.Method != http.MethodPost {
+		ex.outcome, ex.httpStatus = "method", http.StatusMethodNotAllowed
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "405 method not allowed: MM7 requests are POSTed", http.StatusMethodNotAllowed)
+		return
+	}
+	if h.cfg.User != "" && !h.authorized(r) {
+		w.Header().Set("WWW-Authenticate", `Basic realm="mm7"`)
+		h.fault(w, ex, faultArgs{code: mm7.StatusImproperIdentification, httpStatus: http.StatusUnauthorized, details: "bad or missing Basic credentials"})
+		return
+	}
+	ct := r.Header.Get("Content-Type")
+	media, _, _ := mime.ParseMediaType(ct)
+	if media = strings.ToLower(media); !strings.HasPrefix(media, "multipart/") && media != "text/xml" {
+		ex.outcome, ex.httpStatus = "content-type", http.StatusUnsupportedMediaType
+		http.Error(w, fmt.Sprintf("415 unsupported media type %q: MM7 travels as multipart/related or text/xml", ct), http.StatusUnsupportedMediaType)
+		return
+	}
+	if r.ContentLength > h.cfg.MaxBody {
+		h.tooLarge(w, ex)
+		return
+	}
+	body := http.MaxBytesReader(w, r.Body, h.cfg.MaxBody)
+	msg, err := swa.Read(ct, body, swa.ReadOptions{Limits: swa.Limits{MaxBytes: h.cfg.MaxBody}, SizeHint: r.ContentLength})
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) || errors.Is(err, swa.ErrTooLarge) {
+		h.tooLarge(w, ex)
+		return
+	}
+	if err != nil {
+		h.fault(w, ex, faultArgs{code: mm7.StatusOf(err), details: err.Error()})
+		return
+	}
+	ex.bytes = int64(len(msg.Raw()))
+	for _, d := range msg.Deviations {
+		ex.deviations = append(ex.deviations, string(d.ID))
+	}
+	env, err := mm7.DecodeOptions{Charset: msg.Charset(), Expect: h.cfg.Expect}.Decode(msg.SOAP())
+	args := faultArgs{}
+	if env != nil {
+		ex.tid, args.tid, args.version, args.release = env.TransactionID, env.TransactionID, env.Version, env.Release
+		if env.Message != nil {
+			ex.kind = string(env.Message.Kind())
+		}
+		for _, d := range env.Deviations {
+			ex.deviations = append(ex.deviations, string(d.ID))
+		}
+	}
+	if err != nil {
+		args.code, args.details = mm7.StatusOf(err), err.Error()
+		h.fault(w, ex, args)
+		return
+	}
+	if mm7.Has(env.Deviations, mm7.DevUnknownMandatoryHeader) {
+		// SOAP 1.1 section 4.2.3: a header entry the receiver does not
+		// understand and must, faults the whole message, without detail.
+		args.faultCode, args.code, args.details = "MustUnderstand", mm7.StatusValidationError, "a mandatory header entry is not understood"
+		h.fault(w, ex, args)
+		return
+	}
+	switch env.Message.(type) {
+	case *mm7.DeliverReq, *mm7.DeliveryReportReq, *mm7.ReadReplyReq:
+	default:
+		args.code, args.details = mm7.StatusUnsupportedOperation, fmt.Sprintf("%s is not an operation a VASP serves", env.Message.Kind())
+		h.fault(w, ex, args)
+		return
+	}
+	if norm, _, err := mm7.NormalizeCharset(msg.SOAP(), msg.Charset()); err == nil {
+		if errs := schemaVerdict(h.schemas.Validate(norm), env.Deviations); len(errs) > 0 {
+			args.code, args.details = schemaStatus(errs), errs[0].Error()
+			h.fault(w, ex, args)
+			return
+		}
+	}
+	rec := h.record(r, msg, env)
+	if href := contentHref(env.Message); href != "" {
+		if _, err := msg.Resolve(href); err != nil {
+			// The content is stored all the same; the reference is noted.
+			rec.Deviations = append(rec.Deviations, "content-unresolved")
+		}
+	}
+	ex.deviations = rec.Deviations
+	id, dup, err := h.store.Save(r.Context(), rec)
+	if err != nil {
+		// Not acknowledged: Vibes will send it again.
+		args.code, args.details = mm7.StatusServerError, "could not store the message"
+		ex.err = err.Error()
+		h.fault(w, ex, args)
+		return
+	}
+	ex.id, ex.outcome = id, "accepted"
+	if dup {
+		ex.outcome = "duplicate"
+	}
+	h.answer(w, ex, env)
+}
+
+func (h *Handler) tooLarge(w http.ResponseWriter, ex *exchange) {
+	ex.outcome, ex.httpStatus = "too-large", http.StatusRequestEntityTooLarge
+	w.Header().Set("Connection", "close")
+	http.Error(w, fmt.Sprintf("413 request entity too large: the limit is %d bytes", h.cfg.MaxBody), http.StatusRequestEntityTooLarge)
+}
+
+func contentHref(m mm7.Message) string {
+	if d, ok := m.(*mm7.DeliverReq); ok && d.Content != nil {
+		return d.Content.Href
+	}
+	return ""
+}
+
+// answer writes the success response in the request's namespace and
+// version, or a blank 200.
+func (h *Handler) answer(w http.ResponseWriter, ex *exchange, env *mm7.Envelope) {
+	ex.status, ex.httpStatus = mm7.StatusSuccess, http.StatusOK
+	if h.cfg.Response == ResponseBlank {
+		w.Header().Set("Content-Length", "0")
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	req := env.Message.(mm7.Request)
+	rsp := mm7.NewResponse(req, env.Version, mm7.StatusSuccess, "Success")
+	mm7.ResponseOf(rsp).MM7Version = answerVersion(mm7Version(env.Message), env.Release)
+	b, err := mm7.Encode(&mm7.Envelope{Version: env.Version, Release: env.Release, TransactionID: env.TransactionID, Message: rsp})
+	if err != nil {
+		// Cannot happen for a message that decoded; answer plainly if it does.
+		ex.err = err.Error()
+		w.Header().Set("Content-Length", "0")
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	writeXML(w, http.StatusOK, b)
+}
+
+// answerVersion echoes the request's MM7Version when its release allows
+// it, and otherwise uses the release's newest.
+func answerVersion(reqVersion string, r mm7.Release) string {
+	if r.AllowsMM7Version(reqVersion) {
+		return reqVersion
+	}
+	return r.DefaultMM7Version()
+}
+
+func mm7Version(m mm7.Message) string {
+	switch m := m.(type) {
+	case *mm7.DeliverReq:
+		return m.MM7Version
+	case *mm7.DeliveryReportReq:
+		return m.MM7Version
+	case *mm7.ReadReplyReq:
+		return m.MM7Version
+	}
+	return ""
+}
+
+type faultArgs struct {
+	code       mm7.StatusCode
+	details    string
+	faultCode  string
+	httpStatus int
+	tid        string
+	version    mm7.Version
+	release    mm7.Release
+}
+
+// fault answers with a SOAP 1.1 Fault carrying a VASPErrorRsp, with HTTP
+// 500 as SOAP 1.1 section 6.2 prescribes (401 for a credentials failure).
+func (h *Handler) fault(w http.ResponseWriter, ex *exchange, a faultArgs) {
+	if a.httpStatus == 0 {
+		a.httpStatus = http.StatusInternalServerError
+	}
+	if a.faultCode == "" {
+		a.faultCode = faultCode(a.code)
+	}
+	if a.version.IsZero() {
+		a.version = h.cfg.Expect
+		if a.version.IsZero() {
+			a.version = mm7.V680
+		}
+	}
+	if a.release == "" || !a.release.Known() {
+		a.release = a.version.Release
+	}
+	ex.outcome, ex.status, ex.httpStatus = "rejected", a.code, a.httpStatus
+	if ex.err == "" {
+		ex.err = a.details
+	}
+	f := &mm7.Fault{Code: a.faultCode, String: fmt.Sprintf("%d %s", int(a.code), a.code.Text())}
+	if a.faultCode != "MustUnderstand" {
+		f.Detail = &mm7.VASPErrorRsp{Response: mm7.Response{
+			MM7Version: a.release.DefaultMM7Version(),
+			Status:     mm7.Status{Code: a.code, Text: a.code.Text(), Details: detailsOf(a.details)},
+		}}
+	}
+	b, err := mm7.Encode(&mm7.Envelope{Version: a.version, Release: a.release, TransactionID: a.tid, Message: f})
+	if err != nil {
+		http.Error(w, f.String, a.httpStatus)
+		return
+	}
+	writeXML(w, a.httpStatus, b)
+}
+
+// detailsOf wraps a reason in an element: the schema's Details takes
+// elements only.
+func detailsOf(reason string) *mm7.Details {
+	if reason == "" {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString("<Reason>")
+	xmlEscape(&b, reason)
+	b.WriteString("</Reason>")
+	return &mm7.Details{InnerXML: b.String()}
+}
+
+func xmlEscape(b *strings.Builder, s string) {
+	for _, r := range s {
+		switch r {
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '&':
+			b.WriteString("&amp;")
+		default:
+			if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0xFFFD || r == 0xFFFE || r == 0xFFFF {
+				b.WriteRune('?')
+				continue
+			}
+			b.WriteRune(r)
+		}
+	}
+}
+
+func writeXML(w http.ResponseWriter, status int, b []byte) {
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func (h *Handler) allowed(r *http.Request) bool {
+	if len(h.cfg.AllowIPs) == 0 {
+		return true
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	ip = ip.Unmap()
+	return slices.ContainsFunc(h.cfg.AllowIPs, func(p netip.Prefix) bool { return p.Contains(ip) })
+}
+
+func (h *Handler) authorized(r *http.Request) bool {
+	u, p, ok := r.BasicAuth()
+	return ok && subtle.ConstantTimeCompare([]byte(u), []byte(h.cfg.User)) == 1 &&
+		subtle.ConstantTimeCompare([]byte(p), []byte(h.cfg.Password)) == 1
+}
+
+// record turns a decoded request into what is stored.
+func (h *Handler) record(r *http.Request, msg *swa.Message, env *mm7.Envelope) *Record {
+	rec := &Record{
+		ReceivedAt: time.Now(), Kind: string(env.Message.Kind()), Flavour: env.Version.Name, Release: string(env.Release),
+		TransactionID: env.TransactionID, ContentType: r.Header.Get("Content-Type"), SOAP: msg.SOAP(),
+	}
+	if h.cfg.StoreRaw {
+		rec.Raw = msg.Raw()
+	}
+	seen := map[string]bool{}
+	for _, list := range [][]mm7.Deviation{msg.Deviations, env.Deviations} {
+		for _, d := range list {
+			if !seen[string(d.ID)] {
+				seen[string(d.ID)] = true
+				rec.Deviations = append(rec.Deviations, string(d.ID))
+			}
+		}
+	}
+	addRecipients := func(field string, list []mm7.Address) {
+		for _, a := range list {
+			rec.Recipients = append(rec.Recipients, Recipient{Field: field, Kind: string(a.Kind), Value: a.Value})
+		}
+	}
+	switch m := env.Message.(type) {
+	case *mm7.DeliverReq:
+		rec.LinkedID, rec.Subject, rec.Date = m.LinkedID, m.Subject, string(m.TimeStamp)
+		rec.Sender, rec.SenderKind = m.Sender.Value, string(m.Sender.Kind)
+		if m.Recipients != nil {
+			addRecipients("To", m.Recipients.To)
+			addRecipients("Cc", m.Recipients.Cc)
+			addRecipients("Bcc", m.Recipients.Bcc)
+		}
+	case *mm7.DeliveryReportReq:
+		rec.MessageID, rec.Date, rec.MMStatus, rec.StatusText = m.MessageID, string(m.Date), string(m.MMStatus), m.StatusText
+		rec.Sender, rec.SenderKind = m.Sender.Value, string(m.Sender.Kind)
+		addRecipients("Recipient", []mm7.Address{m.Recipient})
+	case *mm7.ReadReplyReq:
+		rec.MessageID, rec.Date, rec.MMStatus, rec.StatusText = m.MessageID, string(m.TimeStamp), string(m.MMStatus), m.StatusText
+		rec.Sender, rec.SenderKind = m.Sender.Value, string(m.Sender.Kind)
+		addRecipients("Recipient", []mm7.Address{m.Recipient})
+	}
+	msg.Walk(func(p *swa.Part) {
+		if p.IsMultipart() || p == msg.Root {
+			return
+		}
+		sum := sha256.Sum256(p.Body)
+		ctype := p.Header.Get("Content-Type")
+		if ctype == "" {
+			ctype = p.MediaType
+		}
+		rec.Parts = append(rec.Parts, StoredPart{
+			N: len(rec.Parts) + 1, Path: p.Path, ContentType: ctype, ContentID: p.ContentID, ContentLocation: p.ContentLocation,
+			Encoding: p.Encoding, Header: string(p.RawHeader), Size: int64(len(p.Body)), SHA256: hex.EncodeToString(sum[:]), Body: p.Body,
+		})
+	})
+	return rec
+}
+
+func (h *Handler) finish(r *http.Request, ex *exchange, d time.Duration) {
+	h.metrics.observe(ex, d)
+	attrs := []any{
+		"remote", r.RemoteAddr, "status", ex.httpStatus, "kind", ex.kind, "transaction_id", ex.tid,
+		"outcome", ex.outcome, "bytes", ex.bytes, "duration_ms", float64(d.Microseconds()) / 1000,
+	}
+	if ex.status != 0 {
+		attrs = append(attrs, "mm7_status", int(ex.status))
+	}
+	if len(ex.deviations) > 0 {
+		attrs = append(attrs, "deviations", ex.deviations)
+	}
+	if ex.id != 0 {
+		attrs = append(attrs, "id", ex.id)
+	}
+	if ex.err != "" {
+		attrs = append(attrs, "error", ex.err)
+	}
+	h.cfg.Logger.Info("mm7 request", attrs...)
+}

@@ -1,0 +1,361 @@
+package reference
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // the SQLite driver
+)
+
+// Sync is how hard SQLite makes a commit durable.
+type Sync string
+
+const (
+	// SyncNormal: in WAL mode a commit survives the process being killed
+	// (kill -9); the last commits may be lost if the machine loses power.
+	SyncNormal Sync = "normal"
+	// SyncFull: every commit is flushed to disk before Save returns.
+	SyncFull Sync = "full"
+)
+
+const schema = `
+CREATE TABLE IF NOT EXISTS messages (
+	id             INTEGER PRIMARY KEY,
+	received_at    TEXT NOT NULL,
+	kind           TEXT NOT NULL,
+	flavour        TEXT NOT NULL,
+	release        TEXT NOT NULL,
+	transaction_id TEXT NOT NULL,
+	message_id     TEXT NOT NULL DEFAULT '',
+	linked_id      TEXT NOT NULL DEFAULT '',
+	sender         TEXT NOT NULL DEFAULT '',
+	sender_kind    TEXT NOT NULL DEFAULT '',
+	recipients     TEXT NOT NULL DEFAULT '[]',
+	subject        TEXT NOT NULL DEFAULT '',
+	date           TEXT NOT NULL DEFAULT '',
+	mm_status      TEXT NOT NULL DEFAULT '',
+	status_text    TEXT NOT NULL DEFAULT '',
+	deviations     TEXT NOT NULL DEFAULT '[]',
+	content_type   TEXT NOT NULL DEFAULT '',
+	soap           BLOB NOT NULL,
+	raw            BLOB,
+	UNIQUE (kind, transaction_id)
+);
+CREATE INDEX IF NOT EXISTS messages_message_id ON messages (message_id);
+CREATE TABLE IF NOT EXISTS parts (
+	message          INTEGER NOT NULL REFERENCES messages (id),
+	n                INTEGER NOT NULL,
+	path             TEXT NOT NULL,
+	content_type     TEXT NOT NULL,
+	content_id       TEXT NOT NULL DEFAULT '',
+	content_location TEXT NOT NULL DEFAULT '',
+	encoding         TEXT NOT NULL DEFAULT '',
+	header           TEXT NOT NULL DEFAULT '',
+	size             INTEGER NOT NULL,
+	sha256           TEXT NOT NULL,
+	body             BLOB NOT NULL,
+	PRIMARY KEY (message, n)
+);
+`
+
+// SQLite is the embedded default Store: one file in WAL mode. Saves from
+// concurrent requests are committed together by one writer (group
+// commit), so many receivers share the cost of a commit; reads use their
+// own connections and never wait for writes.
+type SQLite struct {
+	w, r    *sql.DB
+	saves   chan *saveReq
+	done    chan struct{}
+	mu      sync.RWMutex // held to send on saves, and to close it
+	closing bool
+}
+
+// ErrClosed is returned by Save after Close.
+var ErrClosed = errors.New("reference: store closed")
+
+type saveReq struct {
+	ctx   context.Context
+	rec   *Record
+	reply chan saveResult
+}
+
+type saveResult struct {
+	id  int64
+	dup bool
+	err error
+}
+
+// maxBatch bounds one group commit.
+const maxBatch = 64
+
+// OpenSQLite opens (creating if needed) the database at path.
+func OpenSQLite(path string, sync Sync) (*SQLite, error) {
+	if sync == "" {
+		sync = SyncNormal
+	}
+	if sync != SyncNormal && sync != SyncFull {
+		return nil, fmt.Errorf("reference: sync %q: want normal or full", sync)
+	}
+	dsn := func(mode string) string {
+		v := url.Values{}
+		v.Set("_journal_mode", "WAL")
+		v.Set("_synchronous", strings.ToUpper(string(sync)))
+		v.Set("_busy_timeout", "10000")
+		v.Set("_foreign_keys", "on")
+		v.Set("mode", mode)
+		return "file:" + path + "?" + v.Encode()
+	}
+	w, err := sql.Open("sqlite3", dsn("rwc"))
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	if _, err := w.Exec(schema); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("reference: %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite3", dsn("ro"))
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	r.SetMaxOpenConns(8)
+	s := &SQLite{w: w, r: r, saves: make(chan *saveReq, maxBatch*4), done: make(chan struct{})}
+	go s.writer()
+	return s, nil
+}
+
+// writer commits queued saves in batches until the store is closed.
+func (s *SQLite) writer() {
+	defer close(s.done)
+	for first := range s.saves {
+		batch := []*saveReq{first}
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case req, ok := <-s.saves:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, req)
+			default:
+				break fill
+			}
+		}
+		s.commit(batch)
+	}
+}
+
+func (s *SQLite) commit(batch []*saveReq) {
+	results := make([]saveResult, len(batch))
+	err := func() error {
+		tx, err := s.w.Begin()
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		for i, req := range batch {
+			if req.ctx.Err() != nil {
+				results[i].err = req.ctx.Err()
+				continue
+			}
+			results[i].id, results[i].dup, results[i].err = insert(tx, req.rec)
+			if results[i].err != nil {
+				return results[i].err
+			}
+		}
+		return tx.Commit()
+	}()
+	for i, req := range batch {
+		if err != nil && results[i].err == nil {
+			results[i] = saveResult{err: err}
+		}
+		req.reply <- results[i]
+	}
+}
+
+func insert(tx *sql.Tx, r *Record) (int64, bool, error) {
+	var id int64
+	err := tx.QueryRow(`SELECT id FROM messages WHERE kind = ? AND transaction_id = ?`, r.Kind, r.TransactionID).Scan(&id)
+	if err == nil {
+		return id, true, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, false, err
+	}
+	recipients, _ := json.Marshal(nonNil(r.Recipients))
+	deviations, _ := json.Marshal(nonNil(r.Deviations))
+	res, err := tx.Exec(`INSERT INTO messages (received_at, kind, flavour, release, transaction_id, message_id, linked_id,
+		sender, sender_kind, recipients, subject, date, mm_status, status_text, deviations, content_type, soap, raw)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ReceivedAt.UTC().Format(time.RFC3339Nano), r.Kind, r.Flavour, r.Release, r.TransactionID, r.MessageID, r.LinkedID,
+		r.Sender, r.SenderKind, string(recipients), r.Subject, r.Date, r.MMStatus, r.StatusText, string(deviations),
+		r.ContentType, nonNilBytes(r.SOAP), r.Raw)
+	if err != nil {
+		return 0, false, err
+	}
+	id, err = res.LastInsertId()
+	if err != nil {
+		return 0, false, err
+	}
+	for _, p := range r.Parts {
+		if _, err := tx.Exec(`INSERT INTO parts (message, n, path, content_type, content_id, content_location, encoding, header, size, sha256, body)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, p.N, p.Path, p.ContentType, p.ContentID, p.ContentLocation, p.Encoding, p.Header, p.Size, p.SHA256, nonNilBytes(p.Body)); err != nil {
+			return 0, false, err
+		}
+	}
+	return id, false, nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func nonNilBytes(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+// Save queues r for the next group commit and waits for it.
+func (s *SQLite) Save(ctx context.Context, r *Record) (int64, bool, error) {
+	req := &saveReq{ctx: ctx, rec: r, reply: make(chan saveResult, 1)}
+	s.mu.RLock()
+	if s.closing {
+		s.mu.RUnlock()
+		return 0, false, ErrClosed
+	}
+	select {
+	case s.saves <- req:
+	case <-ctx.Done():
+		s.mu.RUnlock()
+		return 0, false, ctx.Err()
+	}
+	s.mu.RUnlock()
+	res := <-req.reply // the writer always answers, even for a cancelled request
+	return res.id, res.dup, res.err
+}
+
+const summaryColumns = `id, received_at, kind, flavour, release, transaction_id, message_id, linked_id, sender, sender_kind,
+	recipients, subject, date, mm_status, status_text, deviations, content_type`
+
+func scanSummary(row interface{ Scan(...any) error }) (*Record, error) {
+	r := &Record{}
+	var at, recipients, deviations string
+	err := row.Scan(&r.ID, &at, &r.Kind, &r.Flavour, &r.Release, &r.TransactionID, &r.MessageID, &r.LinkedID,
+		&r.Sender, &r.SenderKind, &recipients, &r.Subject, &r.Date, &r.MMStatus, &r.StatusText, &deviations, &r.ContentType)
+	if err != nil {
+		return nil, err
+	}
+	r.ReceivedAt, _ = time.Parse(time.RFC3339Nano, at)
+	_ = json.Unmarshal([]byte(recipients), &r.Recipients)
+	_ = json.Unmarshal([]byte(deviations), &r.Deviations)
+	return r, nil
+}
+
+// List implements Store.
+func (s *SQLite) List(ctx context.Context, q Query) ([]*Record, error) {
+	where := []string{"id > ?"}
+	args := []any{q.AfterID}
+	for _, f := range []struct{ col, v string }{{"kind", q.Kind}, {"flavour", q.Flavour}, {"transaction_id", q.TransactionID}, {"message_id", q.MessageID}, {"sender", q.Sender}} {
+		if f.v != "" {
+			where = append(where, f.col+" = ?")
+			args = append(args, f.v)
+		}
+	}
+	limit := q.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	args = append(args, limit)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+summaryColumns+` FROM messages WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Record
+	for rows.Next() {
+		r, err := scanSummary(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Get implements Store.
+func (s *SQLite) Get(ctx context.Context, id int64) (*Record, error) {
+	r, err := scanSummary(s.r.QueryRowContext(ctx, `SELECT `+summaryColumns+` FROM messages WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.r.QueryRowContext(ctx, `SELECT soap, raw FROM messages WHERE id = ?`, id).Scan(&r.SOAP, &r.Raw); err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT n, path, content_type, content_id, content_location, encoding, header, size, sha256
+		FROM parts WHERE message = ? ORDER BY n`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p StoredPart
+		if err := rows.Scan(&p.N, &p.Path, &p.ContentType, &p.ContentID, &p.ContentLocation, &p.Encoding, &p.Header, &p.Size, &p.SHA256); err != nil {
+			return nil, err
+		}
+		r.Parts = append(r.Parts, p)
+	}
+	return r, rows.Err()
+}
+
+// Part implements Store.
+func (s *SQLite) Part(ctx context.Context, id int64, n int) (*StoredPart, error) {
+	p := &StoredPart{N: n}
+	err := s.r.QueryRowContext(ctx, `SELECT path, content_type, content_id, content_location, encoding, header, size, sha256, body
+		FROM parts WHERE message = ? AND n = ?`, id, n).
+		Scan(&p.Path, &p.ContentType, &p.ContentID, &p.ContentLocation, &p.Encoding, &p.Header, &p.Size, &p.SHA256, &p.Body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return p, err
+}
+
+// Count implements Store.
+func (s *SQLite) Count(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM messages`).Scan(&n)
+	return n, err
+}
+
+// Ping implements Store.
+func (s *SQLite) Ping(ctx context.Context) error { return s.r.PingContext(ctx) }
+
+// Close stops the writer after the queued saves and closes the database.
+func (s *SQLite) Close() error {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closing = true
+	close(s.saves)
+	s.mu.Unlock()
+	<-s.done
+	return errors.Join(s.w.Close(), s.r.Close())
+}

@@ -1,0 +1,88 @@
+package reference
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Record is one received MM7 request as stored.
+type Record struct {
+	ID            int64        `json:"id"`
+	ReceivedAt    time.Time    `json:"received_at"`
+	Kind          string       `json:"kind"` // DeliverReq, DeliveryReportReq, ReadReplyReq
+	Flavour       string       `json:"flavour"`
+	Release       string       `json:"release"`
+	TransactionID string       `json:"transaction_id"`
+	MessageID     string       `json:"message_id,omitempty"`
+	LinkedID      string       `json:"linked_id,omitempty"`
+	Sender        string       `json:"sender,omitempty"`
+	SenderKind    string       `json:"sender_kind,omitempty"` // Number, ShortCode, RFC2822Address
+	Recipients    []Recipient  `json:"recipients,omitempty"`
+	Subject       string       `json:"subject,omitempty"`
+	Date          string       `json:"date,omitempty"` // TimeStamp, or a report's Date, as sent
+	MMStatus      string       `json:"mm_status,omitempty"`
+	StatusText    string       `json:"status_text,omitempty"`
+	Deviations    []string     `json:"deviations,omitempty"`
+	ContentType   string       `json:"content_type"` // of the HTTP request
+	SOAP          []byte       `json:"-"`
+	Raw           []byte       `json:"-"` // the whole request body, when the server stores it
+	Parts         []StoredPart `json:"parts,omitempty"`
+}
+
+// Recipient is one addressee: Field is To, Cc, Bcc or Recipient (a
+// report's or read reply's single recipient).
+type Recipient struct {
+	Field string `json:"field"`
+	Kind  string `json:"kind"`
+	Value string `json:"value"`
+}
+
+// StoredPart is one attachment (every MIME leaf part but the SOAP one),
+// byte-exact.
+type StoredPart struct {
+	N               int    `json:"n"`
+	Path            string `json:"path"` // the part's place in the MIME tree, e.g. "2.1"
+	ContentType     string `json:"content_type"`
+	ContentID       string `json:"content_id,omitempty"`
+	ContentLocation string `json:"content_location,omitempty"`
+	Encoding        string `json:"encoding,omitempty"` // as received; Body is decoded
+	Header          string `json:"header"`             // the raw header block
+	Size            int64  `json:"size"`
+	SHA256          string `json:"sha256"`
+	Body            []byte `json:"-"`
+}
+
+// Query selects stored messages; zero fields match everything. Results are
+// in ID order after AfterID (keyset paging).
+type Query struct {
+	Kind          string
+	Flavour       string
+	TransactionID string
+	MessageID     string
+	Sender        string
+	AfterID       int64
+	Limit         int
+}
+
+// ErrNotFound is returned for a message or part that is not stored.
+var ErrNotFound = errors.New("reference: not found")
+
+// Store keeps received messages. Save must be durable when it returns: the
+// receiver acknowledges only after it.
+type Store interface {
+	// Save stores r unless a message of the same kind and TransactionID is
+	// stored already (Vibes resends every 5 minutes until it gets a 2xx); it
+	// returns the stored message's ID and whether r was such a duplicate.
+	Save(ctx context.Context, r *Record) (id int64, duplicate bool, err error)
+	// List returns summaries: no SOAP, raw bytes or part bodies.
+	List(ctx context.Context, q Query) ([]*Record, error)
+	// Get returns one message with its SOAP part and part metadata.
+	Get(ctx context.Context, id int64) (*Record, error)
+	// Part returns attachment n (1-based) of message id, with its body.
+	Part(ctx context.Context, id int64, n int) (*StoredPart, error)
+	// Count returns how many messages are stored.
+	Count(ctx context.Context) (int64, error)
+	Ping(ctx context.Context) error
+	Close() error
+}

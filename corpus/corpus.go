@@ -204,9 +204,17 @@ func restamp(d string, now time.Time) string {
 // path is replaced): new TransactionID and dates on every call, the headers
 // Vibes sends, Content-Length set and no chunking.
 func (c *Case) Request(endpoint string) (*http.Request, error) {
+	req, _, err := c.NewRequest(endpoint)
+	return req, err
+}
+
+// NewRequest is Request, also returning the fresh TransactionID (empty for
+// a case without one).
+func (c *Case) NewRequest(endpoint string) (*http.Request, string, error) {
 	if c.RawOnly {
-		return nil, ErrRawOnly
+		return nil, "", ErrRawOnly
 	}
+	var tid string
 	var head *swa.HTTPMessage
 	var body io.Reader
 	var n int64
@@ -214,23 +222,23 @@ func (c *Case) Request(endpoint string) (*http.Request, error) {
 		g := generators[c.Generator]
 		h, err := swa.ReadHTTP(g.head())
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		head, body, n = h, g.body(), g.n
 	} else {
-		raw, _, err := c.Stamp(time.Now())
+		raw, id, err := c.Stamp(time.Now())
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		h, err := swa.ReadHTTP(raw)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
-		head, body, n = h, bytes.NewReader(h.Body), int64(len(h.Body))
+		head, body, n, tid = h, bytes.NewReader(h.Body), int64(len(h.Body)), id
 	}
 	req, err := http.NewRequest(head.Method, endpoint, body)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	req.ContentLength = n
 	for _, f := range head.Header {
@@ -242,5 +250,5 @@ func (c *Case) Request(endpoint string) (*http.Request, error) {
 		}
 		req.Header.Add(f.Name, f.Value)
 	}
-	return req, nil
+	return req, tid, nil
 }

@@ -12,11 +12,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"mime"
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -159,8 +161,23 @@ func (h *Handler) serveMM7(w http.ResponseWriter, r *http.Request) {
 		h.tooLarge(w, ex)
 		return
 	}
+	if err != nil && incomplete(err) {
+		// The body never arrived whole (a slow or lying client): there is no
+		// message to answer, only a request to end.
+		ex.outcome, ex.httpStatus, ex.err = "incomplete", http.StatusRequestTimeout, err.Error()
+		w.Header().Set("Connection", "close")
+		http.Error(w, "408 request timeout: the body did not arrive", http.StatusRequestTimeout)
+		return
+	}
 	if err != nil {
 		h.fault(w, ex, faultArgs{code: mm7.StatusOf(err), details: err.Error()})
+		return
+	}
+	if mm7.Has(msg.Deviations, swa.DevUnterminated) {
+		// A multipart without its close delimiter was most likely cut off on
+		// the way; refusing it makes Vibes resend it whole, where accepting
+		// could store a truncated attachment.
+		h.fault(w, ex, faultArgs{code: mm7.StatusMessageFormatCorrupt, details: "the multipart has no close delimiter: the message looks truncated"})
 		return
 	}
 	ex.bytes = int64(len(msg.Raw()))
@@ -225,6 +242,13 @@ func (h *Handler) serveMM7(w http.ResponseWriter, r *http.Request) {
 		ex.outcome = "duplicate"
 	}
 	h.answer(w, ex, env)
+}
+
+// incomplete reports whether reading the body failed because it did not
+// arrive: a timeout or a connection that ended early.
+func incomplete(err error) bool {
+	var ne net.Error
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
 
 func (h *Handler) tooLarge(w http.ResponseWriter, ex *exchange) {

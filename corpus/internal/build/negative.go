@@ -204,7 +204,7 @@ func negativeCases() []spec {
 				end := strings.LastIndex(string(body), "\r\n--")
 				return post(paths["deliver"], ct, body[:end])
 			}),
-		negRaw(v6, "content-length-short", "Content-Length 200 bytes short of the body: the receiver reads a truncated SOAP part, the rest looks like a new request",
+		negRaw(v6, "content-length-short", "Content-Length 200 bytes short of the body: the receiver reads a message cut off in its last part, without its close delimiter; the rest looks like a new request",
 			reject("http:content-length", []int{2007, 4004}), func(id, tid string) []byte {
 				ct, body := goodRequest(id, tid)
 				raw := post(paths["deliver"], ct, body)

@@ -117,6 +117,12 @@ func OpenSQLite(path string, sync Sync) (*SQLite, error) {
 		return nil, err
 	}
 	w.SetMaxOpenConns(1)
+	// Checkpoint every 10,000 pages (40 MB) rather than 1,000: attachments
+	// fill the WAL fast, and each checkpoint flushes the database file.
+	if _, err := w.Exec(`PRAGMA wal_autocheckpoint = 10000`); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("reference: %s: %w", path, err)
+	}
 	if _, err := w.Exec(schema); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("reference: %s: %w", path, err)

@@ -3,7 +3,6 @@ package mm7
 import (
 	"bytes"
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -95,7 +94,35 @@ func bytePattern(b []byte) string {
 	return ""
 }
 
-var encodingAttr = regexp.MustCompile(`encoding\s*=\s*(?:"([^"]*)"|'([^']*)')`)
+// encodingValue finds the encoding pseudo-attribute in a declaration and
+// returns the bounds of its value.
+func encodingValue(decl []byte) (start, end int, ok bool) {
+	i := bytes.Index(decl, []byte("encoding"))
+	if i < 0 {
+		return 0, 0, false
+	}
+	j := i + len("encoding")
+	for j < len(decl) && isSpace(decl[j]) {
+		j++
+	}
+	if j >= len(decl) || decl[j] != '=' {
+		return 0, 0, false
+	}
+	j++
+	for j < len(decl) && isSpace(decl[j]) {
+		j++
+	}
+	if j >= len(decl) || (decl[j] != '"' && decl[j] != '\'') {
+		return 0, 0, false
+	}
+	k := bytes.IndexByte(decl[j+1:], decl[j])
+	if k < 0 {
+		return 0, 0, false
+	}
+	return j + 1, j + 1 + k, true
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 // declaredEncoding reads the encoding pseudo-attribute of the XML
 // declaration, "" when there is none.
@@ -118,11 +145,11 @@ func declaredEncoding(b []byte, pattern string) string {
 	if end < 0 {
 		return ""
 	}
-	m := encodingAttr.FindSubmatch(head[:end])
-	if m == nil {
+	vs, ve, ok := encodingValue(head[:end])
+	if !ok {
 		return ""
 	}
-	return string(m[1]) + string(m[2])
+	return string(head[vs:ve])
 }
 
 // rewriteDeclaration makes the declaration of a UTF-8 document say UTF-8.
@@ -131,10 +158,14 @@ func rewriteDeclaration(b []byte) []byte {
 	if !bytes.HasPrefix(b, []byte("<?xml")) || end < 0 {
 		return b
 	}
-	decl := encodingAttr.ReplaceAll(b[:end], []byte(`encoding="UTF-8"`))
+	vs, ve, ok := encodingValue(b[:end])
+	if !ok {
+		return b
+	}
 	out := make([]byte, 0, len(b)+8)
-	out = append(out, decl...)
-	return append(out, b[end:]...)
+	out = append(out, b[:vs]...)
+	out = append(out, "UTF-8"...)
+	return append(out, b[ve:]...)
 }
 
 func canonicalCharset(s string) string {

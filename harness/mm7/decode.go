@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 )
 
@@ -552,20 +551,74 @@ func (r *reader) checkMM7Version(m Message) {
 	}
 }
 
-// xmlDecl is the grammar of the XML declaration (XML 1.0 production 23).
-// encoding/xml accepts malformed declarations, libxml2 does not.
-var xmlDecl = regexp.MustCompile(`^<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*("1\.[0-9]+"|'1\.[0-9]+')` +
-	`([ \t\r\n]+encoding[ \t\r\n]*=[ \t\r\n]*("[A-Za-z][A-Za-z0-9._-]*"|'[A-Za-z][A-Za-z0-9._-]*'))?` +
-	`([ \t\r\n]+standalone[ \t\r\n]*=[ \t\r\n]*("(yes|no)"|'(yes|no)'))?[ \t\r\n]*\?>`)
-
+// checkDeclaration checks the XML declaration against its grammar (XML 1.0
+// production 23): version, then optional encoding and standalone, each
+// quoted with ' or ". encoding/xml accepts malformed declarations, libxml2
+// does not.
 func checkDeclaration(doc []byte) error {
 	if !bytes.HasPrefix(doc, []byte("<?xml")) || (len(doc) > 5 && !isXMLSpace(doc[5])) {
 		return nil
 	}
-	if !xmlDecl.Match(doc) {
+	if !validDeclaration(doc[5:]) {
 		return newDecodeError(ReasonMalformed, 1, 1, "malformed XML declaration")
 	}
 	return nil
+}
+
+func validDeclaration(s []byte) bool {
+	attr := func(name string, value func([]byte) bool) (present, ok bool) {
+		t := bytes.TrimLeft(s, " \t\r\n")
+		if len(t) == len(s) || !bytes.HasPrefix(t, []byte(name)) {
+			return false, true
+		}
+		t = bytes.TrimLeft(t[len(name):], " \t\r\n")
+		if len(t) == 0 || t[0] != '=' {
+			return true, false
+		}
+		t = bytes.TrimLeft(t[1:], " \t\r\n")
+		if len(t) == 0 || (t[0] != '"' && t[0] != '\'') {
+			return true, false
+		}
+		end := bytes.IndexByte(t[1:], t[0])
+		if end < 0 || !value(t[1:1+end]) {
+			return true, false
+		}
+		s = t[end+2:]
+		return true, true
+	}
+	version := func(v []byte) bool {
+		if len(v) < 3 || !bytes.HasPrefix(v, []byte("1.")) {
+			return false
+		}
+		for _, c := range v[2:] {
+			if c < '0' || c > '9' {
+				return false
+			}
+		}
+		return true
+	}
+	encName := func(v []byte) bool {
+		if len(v) == 0 || !(v[0] >= 'A' && v[0] <= 'Z' || v[0] >= 'a' && v[0] <= 'z') {
+			return false
+		}
+		for _, c := range v {
+			if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+				return false
+			}
+		}
+		return true
+	}
+	yesNo := func(v []byte) bool { return string(v) == "yes" || string(v) == "no" }
+	if present, ok := attr("version", version); !present || !ok {
+		return false
+	}
+	if _, ok := attr("encoding", encName); !ok {
+		return false
+	}
+	if _, ok := attr("standalone", yesNo); !ok {
+		return false
+	}
+	return bytes.HasPrefix(bytes.TrimLeft(s, " \t\r\n"), []byte("?>"))
 }
 
 func isXMLSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\r' || b == '\n' }

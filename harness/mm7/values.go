@@ -1,7 +1,6 @@
 package mm7
 
 import (
-	"regexp"
 	"strings"
 	"time"
 )
@@ -15,14 +14,57 @@ type DateTime string
 // when present).
 func NewDateTime(t time.Time) DateTime { return DateTime(t.Format(time.RFC3339Nano)) }
 
-// xsdDateTime is the lexical space of xs:dateTime.
-var xsdDateTime = regexp.MustCompile(`^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$`)
-
-// Valid reports whether d is in the lexical space of xs:dateTime. Trailing
-// whitespace is collapsed by XSD; leading whitespace is refused by libxml2,
-// so it is refused here too.
+// Valid reports whether d is in the lexical space of xs:dateTime:
+// -?YYYY+-MM-DDThh:mm:ss(.s+)?(Z|(+|-)hh:mm)?. Trailing whitespace is
+// collapsed by XSD; leading whitespace is refused by libxml2, so it is
+// refused here too.
 func (d DateTime) Valid() bool {
-	return xsdDateTime.MatchString(strings.TrimRight(string(d), " \t\r\n"))
+	s := strings.TrimRight(string(d), " \t\r\n")
+	s = strings.TrimPrefix(s, "-")
+	digits := func(n int) bool {
+		if len(s) < n {
+			return false
+		}
+		for i := 0; i < n; i++ {
+			if s[i] < '0' || s[i] > '9' {
+				return false
+			}
+		}
+		s = s[n:]
+		return true
+	}
+	lit := func(c byte) bool {
+		if len(s) == 0 || s[0] != c {
+			return false
+		}
+		s = s[1:]
+		return true
+	}
+	if !digits(4) {
+		return false
+	}
+	for len(s) > 0 && s[0] >= '0' && s[0] <= '9' {
+		s = s[1:] // years beyond 9999
+	}
+	if !(lit('-') && digits(2) && lit('-') && digits(2) && lit('T') && digits(2) && lit(':') && digits(2) && lit(':') && digits(2)) {
+		return false
+	}
+	if lit('.') {
+		if !digits(1) {
+			return false
+		}
+		for len(s) > 0 && s[0] >= '0' && s[0] <= '9' {
+			s = s[1:]
+		}
+	}
+	switch {
+	case s == "", s == "Z":
+		return true
+	case s[0] == '+' || s[0] == '-':
+		s = s[1:]
+		return digits(2) && lit(':') && digits(2) && s == ""
+	}
+	return false
 }
 
 // lenientLayouts are the forms Time accepts, XSD's first. Vibes documents

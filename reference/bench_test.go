@@ -1,0 +1,136 @@
+package reference_test
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mm7harness/mm7harness/corpus"
+	"github.com/mm7harness/mm7harness/harness/swa"
+	"github.com/mm7harness/mm7harness/reference"
+)
+
+// prepared is a request body with its headers, stamped with a fresh
+// TransactionID so the receiver stores every one.
+type prepared struct {
+	ct   string
+	body []byte
+}
+
+func prepare(b *testing.B, c *corpus.Case, n int) []prepared {
+	out := make([]prepared, n)
+	for i := range out {
+		raw, _, err := c.Stamp(time.Now())
+		if err != nil {
+			b.Fatal(err)
+		}
+		h, _ := swa.ReadHTTP(raw)
+		out[i] = prepared{h.ContentType(), h.Body}
+	}
+	return out
+}
+
+// result of one load run.
+type result struct {
+	perSec   float64
+	p50, p99 time.Duration
+}
+
+// load posts every prepared body once with `conc` keep-alive senders and
+// measures throughput and latency: the one load generator for both servers.
+func load(b *testing.B, url string, bodies []prepared, conc int) result {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc}}
+	var next atomic.Int64
+	lat := make([]time.Duration, len(bodies))
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < conc; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(bodies) {
+					return
+				}
+				t0 := time.Now()
+				req, _ := http.NewRequest("POST", url, bytes.NewReader(bodies[i].body))
+				req.Header.Set("Content-Type", bodies[i].ct)
+				req.Header.Set("User-Agent", "Java/1.6.0_65")
+				rsp, err := client.Do(req)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				io.Copy(io.Discard, rsp.Body)
+				rsp.Body.Close()
+				if rsp.StatusCode != 200 {
+					b.Errorf("HTTP %d", rsp.StatusCode)
+					return
+				}
+				lat[i] = time.Since(t0)
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	return result{perSec: float64(len(bodies)) / elapsed.Seconds(), p50: lat[len(lat)/2], p99: lat[len(lat)*99/100]}
+}
+
+// BenchmarkReceiverVsNullHandler measures the reference receiver (MIME,
+// SOAP decode, schema validation, durable SQLite store, answer) against a
+// handler that only reads the body and answers 200, with the same load
+// generator in the same run. vs-null is the receiver's throughput over the
+// null handler's (target ≥ 0.5).
+func BenchmarkReceiverVsNullHandler(b *testing.B) {
+	for _, c := range []struct {
+		name, id string
+		n, conc  int
+	}{
+		{"dlr-1.5KB", "680-dlr-rejected-multipart", 4000, 16},
+		{"mo-50KB", "680-mo-jpeg", 2000, 16},
+		{"mo-1MB", "680-mo-size-800k", 200, 8},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			cs, err := corpus.Get(c.id)
+			if err != nil {
+				b.Fatal(err)
+			}
+			null := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				io.Copy(io.Discard, r.Body)
+				w.WriteHeader(http.StatusOK)
+			}))
+			defer null.Close()
+			var recv, pipe, base result
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				s := start(b, nil)
+				// The same receiver with a store that keeps nothing: what
+				// parsing, validating and answering cost without storage.
+				p := start(b, func(cfg *reference.ServerConfig) { cfg.Store = &nullStore{} })
+				bodies := prepare(b, cs, c.n)
+				b.StartTimer()
+				base = load(b, null.URL, bodies, c.conc)
+				recv = load(b, s.URL, bodies, c.conc)
+				pipe = load(b, p.URL, bodies, c.conc)
+				b.StopTimer()
+				s.Close()
+				p.Close()
+				b.StartTimer()
+			}
+			b.ReportMetric(recv.perSec, "msgs/s")
+			b.ReportMetric(base.perSec, "null-msgs/s")
+			b.ReportMetric(recv.perSec/base.perSec, "vs-null")
+			b.ReportMetric(pipe.perSec/base.perSec, "nostore-vs-null")
+			b.ReportMetric(float64(recv.p50.Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(recv.p99.Microseconds())/1000, "p99-ms")
+		})
+	}
+}

@@ -1,5 +1,6 @@
-// Command mm7harness certifies MM7 endpoints for Vibes: it validates
-// stored messages today; serving, mocking, playing and certifying follow.
+// Command mm7harness proves MM7 endpoints ready for Vibes: it validates
+// stored messages, serves the reference receiver, plays Vibes' traffic
+// against an endpoint, and mocks Vibes' submit gateway.
 package main
 
 import (
@@ -19,6 +20,9 @@ type command struct {
 var commands = []command{
 	{"validate", "check stored messages (HTTP, MIME or SOAP XML) and print every problem with its place", runValidate},
 	{"serve", "run the reference receiver: an MM7 endpoint that stores and answers what Vibes sends", runServe},
+	{"mock", "run the mock Vibes gateway: the submit endpoint, delivery report callbacks, a control API", runMock},
+	{"play", "send corpus cases (or request files) to an endpoint as Vibes does", runPlay},
+	{"replay", "re-send one recorded request to an endpoint", runReplay},
 	{"corpus", "list the corpus cases (corpus list) or show one (corpus show ID)", runCorpus},
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/mm7harness/mm7harness/corpus"
 	"github.com/mm7harness/mm7harness/harness/mm7"
 	"github.com/mm7harness/mm7harness/harness/swa"
+	"github.com/mm7harness/mm7harness/harness/vibesxml"
 )
 
 func specs() []spec {
@@ -58,7 +59,7 @@ func moCase(v mm7.Version, id string, origin corpus.Origin, desc string, req *mm
 		id: id, flavour: v, kind: corpus.KindDeliver, origin: origin, desc: desc, expect: accept(), tid: tid,
 		dev: []mm7.DeviationID{mm7.DevEncodingMismatch, swa.DevContentIDBare},
 		bytes: func() []byte {
-			ct, body := vibesMIME(id, soapIn(styleSAAJ, v, tid, req), atts...)
+			ct, body := vibesMIME(id, soapIn(vibesxml.SAAJ, v, tid, req), atts...)
 			return post(paths["deliver"], ct, body)
 		},
 	}
@@ -260,7 +261,7 @@ func reportCases(v mm7.Version) []spec {
 		// As plain text/xml, without StatusText.
 		id := short(v) + "-dlr-" + low
 		tid := tidFor(id)
-		soap := soapIn(styleSAAJ, v, tid, dlr(v, st, "", date))
+		soap := soapIn(vibesxml.SAAJ, v, tid, dlr(v, st, "", date))
 		out = append(out, spec{
 			id: id, flavour: v, kind: corpus.KindDeliveryReport, origin: corpus.OriginVibesDoc, expect: accept(),
 			tid: tid, dates: []string{string(date)}, dev: []mm7.DeviationID{mm7.DevEncodingMismatch},
@@ -274,7 +275,7 @@ func reportCases(v mm7.Version) []spec {
 		}
 		id2 := short(v) + "-dlr-" + low + "-multipart"
 		tid2 := tidFor(id2)
-		soap2 := soapIn(styleSAAJ, v, tid2, dlr(v, st, text, date))
+		soap2 := soapIn(vibesxml.SAAJ, v, tid2, dlr(v, st, text, date))
 		out = append(out, spec{
 			id: id2, flavour: v, kind: corpus.KindDeliveryReport, origin: corpus.OriginVibesDoc, expect: accept(),
 			tid: tid2, dates: []string{string(date)}, dev: []mm7.DeviationID{mm7.DevEncodingMismatch, swa.DevContentIDBare},
@@ -289,7 +290,7 @@ func reportCases(v mm7.Version) []spec {
 	java := base.Format("2006-01-02T15:04:05-0700")
 	id := short(v) + "-dlr-java-date"
 	tid := tidFor(id)
-	soap := soapIn(styleSAAJ, v, tid, dlr(v, mm7.MMStatusRetrieved, "", "2000-01-01T00:00:00Z"))
+	soap := soapIn(vibesxml.SAAJ, v, tid, dlr(v, mm7.MMStatusRetrieved, "", "2000-01-01T00:00:00Z"))
 	soap = []byte(strings.Replace(string(soap), "2000-01-01T00:00:00Z", java, 1))
 	out = append(out, spec{
 		id: id, flavour: v, kind: corpus.KindDeliveryReport, origin: corpus.OriginQuirk, expect: accept(), schemaInvalid: true,
@@ -318,7 +319,7 @@ func submitCases(v mm7.Version) []spec {
 	for _, report := range []bool{true, false} {
 		id := fmt.Sprintf("%s-submit-dlr-%v", short(v), report)
 		tid := tidFor(id)
-		soap := soapIn(styleJAXWS, v, tid, submit(v, report))
+		soap := soapIn(vibesxml.JAXWS, v, tid, submit(v, report))
 		content := swa.NewMultipart(`multipart/related; type="application/smil"; start="<connect.smil>"`,
 			part("application/smil", "7bit", SMIL("cid:connect.jpg", "cid:connect.txt", "cid:connect.amr"), "<connect.smil>"),
 			part("image/jpeg; name=connect.jpg", "base64", JPEG("connect.jpg", 90<<10), "<connect.jpg>"),
@@ -349,7 +350,7 @@ func readReplyCases(v mm7.Version) []spec {
 	id := short(v) + "-readreply-read"
 	tid := tidFor(id)
 	date := mm7.NewDateTime(base)
-	soap := soapIn(styleSAAJ, v, tid, &mm7.ReadReplyReq{
+	soap := soapIn(vibesxml.SAAJ, v, tid, &mm7.ReadReplyReq{
 		MM7Version: v.MM7Version, MessageID: "865cd3d1-bea6-4a6f-8bac-bae483248a27",
 		Recipient: handset, Sender: shortCode, TimeStamp: date, MMStatus: mm7.ReadStatusRead,
 	})

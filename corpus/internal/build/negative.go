@@ -7,13 +7,14 @@ import (
 	"github.com/mm7harness/mm7harness/corpus"
 	"github.com/mm7harness/mm7harness/harness/mm7"
 	"github.com/mm7harness/mm7harness/harness/swa"
+	"github.com/mm7harness/mm7harness/harness/vibesxml"
 )
 
 // quirkCases each isolate one oddity of real traffic on an otherwise
 // textbook request (strict SwA, short prefixes): a receiver must accept it.
 func quirkCases(v mm7.Version) []spec {
 	var out []spec
-	q := func(name, desc string, st style, dev []mm7.DeviationID, edit func(m *swa.Message)) {
+	q := func(name, desc string, st vibesxml.Style, dev []mm7.DeviationID, edit func(m *swa.Message)) {
 		id := short(v) + "-quirk-" + name
 		tid := tidFor(id)
 		out = append(out, spec{
@@ -39,23 +40,23 @@ func quirkCases(v mm7.Version) []spec {
 			},
 		})
 	}
-	noMU := styleCompact
-	noMU.tidAttrs = false
+	noMU := vibesxml.Compact
+	noMU.TIDAttrs = false
 	q("java-client", "a textbook SwA MO whose only Vibes trait is the Java 6 client: User-Agent Java/1.6.0_65, keep-alive, Content-Length",
-		styleCompact, nil, nil)
-	utf16 := styleCompact
-	utf16.decl = `<?xml version="1.0" encoding="utf-16"?>`
+		vibesxml.Compact, nil, nil)
+	utf16 := vibesxml.Compact
+	utf16.Decl = `<?xml version="1.0" encoding="utf-16"?>`
 	q("utf16-declaration", `encoding="utf-16" in the XML declaration over UTF-8 bytes sent as text/xml; charset=utf-8 (every Vibes example)`,
 		utf16, []mm7.DeviationID{mm7.DevEncodingMismatch}, nil)
-	q("content-id-case", `the SOAP part's header spelled "Content-Id" (SAAJ), bracketed`, styleCompact, nil, nil)
-	q("no-start", "multipart/related without a start parameter: the SOAP part is the first part", styleCompact, nil, func(m *swa.Message) {
+	q("content-id-case", `the SOAP part's header spelled "Content-Id" (SAAJ), bracketed`, vibesxml.Compact, nil, nil)
+	q("no-start", "multipart/related without a start parameter: the SOAP part is the first part", vibesxml.Compact, nil, func(m *swa.Message) {
 		m.Top.Header.Set("Content-Type", `multipart/related; type="text/xml"`)
 	})
-	q("prefix-soap-env", "SOAP-ENV and mm7 prefixes, mm7 declared on TransactionID and again on the message (seed example A)", styleSAAJ,
+	q("prefix-soap-env", "SOAP-ENV and mm7 prefixes, mm7 declared on TransactionID and again on the message (seed example A)", vibesxml.SAAJ,
 		[]mm7.DeviationID{mm7.DevEncodingMismatch}, nil)
-	q("prefix-soapenv", "soapenv prefix, TransactionID in a default namespace, the message as ns3 (seed example B)", styleJAXWS,
+	q("prefix-soapenv", "soapenv prefix, TransactionID in a default namespace, the message as ns3 (seed example B)", vibesxml.JAXWS,
 		[]mm7.DeviationID{mm7.DevEncodingMismatch, mm7.DevTransactionIDMustUnderstand}, nil)
-	q("prefix-default", "no prefixes: the envelope and the MM7 elements in default namespaces", styleDefaultNS, nil, nil)
+	q("prefix-default", "no prefixes: the envelope and the MM7 elements in default namespaces", vibesxml.DefaultNS, nil, nil)
 	q("tid-no-mustunderstand", "TransactionID without mustUnderstand (Vibes always sends mustUnderstand=\"1\"; other gateways omit it)", noMU,
 		[]mm7.DeviationID{mm7.DevTransactionIDMustUnderstand}, nil)
 
@@ -68,7 +69,7 @@ func quirkCases(v mm7.Version) []spec {
 			dev:  []mm7.DeviationID{mm7.DevDeliverSenderIdentification},
 			desc: "5.5.0 MO shaped as Vibes' element table describes it: SenderIdentification/SenderAddress/ShortCode where the schema wants Sender; schema-invalid, yet documented, so a receiver validating MO strictly would reject real traffic",
 			bytes: func() []byte {
-				soap := string(soapIn(styleSAAJ, v, tid, mo(v, "Hello Client", "cid:t")))
+				soap := string(soapIn(vibesxml.SAAJ, v, tid, mo(v, "Hello Client", "cid:t")))
 				soap = strings.Replace(soap, "<mm7:Sender>", "<mm7:SenderIdentification>\n                <mm7:SenderAddress>", 1)
 				soap = strings.Replace(soap, "</mm7:Sender>", "</mm7:SenderAddress>\n            </mm7:SenderIdentification>", 1)
 				soap = strings.Replace(soap, "<mm7:Number>+13125550123</mm7:Number>", "<mm7:ShortCode>+13125550123</mm7:ShortCode>", 1)
@@ -84,7 +85,7 @@ func quirkCases(v mm7.Version) []spec {
 			dev:  []mm7.DeviationID{mm7.DevNamespaceNotFlavour},
 			desc: "MO to a 5.5.0 account in the REL-6-MM7-1-4 namespace with MM7Version 6.8.0, as the example under Vibes' 5.5.0 heading is",
 			bytes: func() []byte {
-				ct, body := vibesMIME(id2, soapIn(styleSAAJ, mm7.V680, tid2, mo(mm7.V680, "Hello Client", "cid:t")),
+				ct, body := vibesMIME(id2, soapIn(vibesxml.SAAJ, mm7.V680, tid2, mo(mm7.V680, "Hello Client", "cid:t")),
 					part("text/plain", "7bit", []byte("hi"), "<t>"))
 				return post(paths["deliver"], ct, body)
 			},
@@ -95,7 +96,7 @@ func quirkCases(v mm7.Version) []spec {
 
 // goodMO is the 6.8.0 MO the negative cases break, one thing at a time.
 func goodMO(v mm7.Version, tid string) string {
-	return string(soapIn(styleSAAJ, v, tid, mo(v, "Hello Client", "cid:photo")))
+	return string(soapIn(vibesxml.SAAJ, v, tid, mo(v, "Hello Client", "cid:photo")))
 }
 
 var photo = JPEG("negative-photo.jpg", 6<<10)
@@ -122,7 +123,7 @@ func negDLR(v mm7.Version, name, desc string, expect corpus.Expect, soap func(s 
 	return spec{
 		id: id, flavour: v, kind: corpus.KindDeliveryReport, origin: corpus.OriginNegative, expect: expect, tid: tid, desc: desc,
 		bytes: func() []byte {
-			s := string(soapIn(styleSAAJ, v, tid, dlr(v, mm7.MMStatusRetrieved, "", mm7.NewDateTime(base))))
+			s := string(soapIn(vibesxml.SAAJ, v, tid, dlr(v, mm7.MMStatusRetrieved, "", mm7.NewDateTime(base))))
 			return post(paths["delivery-report"], "text/xml; charset=utf-8", []byte(soap(s)))
 		},
 	}
@@ -161,7 +162,7 @@ func negativeCases() []spec {
 	// The seed's own defects.
 	seedExample := func(quotes, boundary bool) func(id, tid string) []byte {
 		return func(id, tid string) []byte {
-			soap := string(soapIn(styleJAXWS, v5, "ea92fdc3-44e9-466a-9c40-f51a704a2590", submit(v5, true)))
+			soap := string(soapIn(vibesxml.JAXWS, v5, "ea92fdc3-44e9-466a-9c40-f51a704a2590", submit(v5, true)))
 			if quotes {
 				soap = strings.Replace(soap, `<?xml version="1.0" encoding="utf-16"?>`, `<?xml version=“1.0” encoding=“utf-16"?>`, 1)
 				soap = strings.Replace(soap, `xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"`, `xmlns:soapenv=“http://schemas.xmlsoap.org/soap/envelope/”`, 1)
@@ -292,7 +293,7 @@ func negativeCases() []spec {
 			}),
 		neg(v6, corpus.KindDeliver, "submitreq-to-vasp", "a SubmitReq sent to the customer's MO endpoint: an operation a VASP does not serve",
 			reject("mm7:unsupported-operation", []int{4003}), func(string) string {
-				return string(soapIn(styleSAAJ, v6, tidFor("680-neg-submitreq-to-vasp"), submit(v6, true)))
+				return string(soapIn(vibesxml.SAAJ, v6, tidFor("680-neg-submitreq-to-vasp"), submit(v6, true)))
 			}),
 		neg(v6, corpus.KindDeliver, "cancelreq", "a CancelReq sent to the customer's MO endpoint",
 			reject("soap:operation-unsupported", []int{4003}), func(string) string {

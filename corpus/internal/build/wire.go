@@ -7,6 +7,7 @@ import (
 
 	"github.com/mm7harness/mm7harness/harness/mm7"
 	"github.com/mm7harness/mm7harness/harness/swa"
+	"github.com/mm7harness/mm7harness/harness/vibesxml"
 )
 
 // Namespaces of the two flavours.
@@ -67,12 +68,12 @@ var paths = map[string]string{
 }
 
 // soapIn encodes m as an envelope of flavour v and rewrites it in style st.
-func soapIn(st style, v mm7.Version, tid string, m mm7.Message) []byte {
+func soapIn(st vibesxml.Style, v mm7.Version, tid string, m mm7.Message) []byte {
 	b, err := mm7.EncodeMessage(v, tid, m)
 	if err != nil {
 		panic(err)
 	}
-	return st.restyle(b)
+	return st.Restyle(b)
 }
 
 // vibesMIME wraps soap and attachments as Vibes does, with boundaries and

@@ -1,0 +1,427 @@
+package mockvibes
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mm7harness/mm7harness/harness/mm7"
+	"github.com/mm7harness/mm7harness/harness/swa"
+	"github.com/mm7harness/mm7harness/harness/vibesxml"
+	"github.com/mm7harness/mm7harness/harness/xsd"
+)
+
+// Account is a customer's Vibes account: Basic credentials, the one
+// flavour it uses, and the short codes it may send from (empty: any).
+type Account struct {
+	User, Password string
+	Version        mm7.Version
+	ShortCodes     []string
+}
+
+// ParseAccount reads "user:password:flavour[:code,code]".
+func ParseAccount(s string) (Account, error) {
+	f := strings.SplitN(s, ":", 4)
+	if len(f) < 3 || f[0] == "" {
+		return Account{}, fmt.Errorf("mockvibes: account %q: want user:password:flavour[:shortcode,…]", s)
+	}
+	v, err := mm7.ParseVersion(f[2])
+	if err != nil {
+		return Account{}, err
+	}
+	a := Account{User: f[0], Password: f[1], Version: v}
+	if len(f) == 4 && f[3] != "" {
+		a.ShortCodes = strings.Split(f[3], ",")
+	}
+	return a, nil
+}
+
+// Report is one delivery report the gateway sends (or will).
+type Report struct {
+	Status     mm7.MMStatus `json:"mm_status"`
+	StatusText string       `json:"status_text,omitempty"`
+	Delivered  bool         `json:"delivered"` // a 2xx came back
+	Attempts   int          `json:"attempts"`
+}
+
+// Submission is the state kept per MessageID.
+type Submission struct {
+	MessageID      string    `json:"message_id"`
+	Account        string    `json:"account"`
+	Flavour        string    `json:"flavour"`
+	TransactionID  string    `json:"transaction_id"`
+	Recipient      string    `json:"recipient"`
+	Sender         string    `json:"sender"`
+	Subject        string    `json:"subject,omitempty"`
+	DeliveryReport bool      `json:"delivery_report"`
+	CallbackURL    string    `json:"callback_url,omitempty"`
+	Received       time.Time `json:"received"`
+	Reports        []*Report `json:"reports"`
+}
+
+// Gateway is the mock Vibes submit endpoint (POST /mm7) with its control
+// API (/control/…).
+type Gateway struct {
+	Accounts []Account
+	// Profiles hold the gateway misbehaviours to apply (Profile.Gateway).
+	Profiles  []Profile
+	SlowDelay time.Duration // for gateway-slow; default 5s
+	// Callbacks follow Vibes' retry policy; tests shrink the interval.
+	RetryInterval, CallbackTimeout time.Duration
+	MaxRetries                     int
+	// ReportDelay separates the Forwarded report from the final one.
+	ReportDelay time.Duration
+	Logger      *slog.Logger
+
+	mu        sync.Mutex
+	messages  map[string]*Submission
+	order     []string
+	exchanges []*Exchange
+	inflight  sync.WaitGroup
+	once      sync.Once
+	schemas   *xsd.Schemas
+	mux       *http.ServeMux
+}
+
+func (g *Gateway) init() {
+	g.once.Do(func() {
+		if g.SlowDelay <= 0 {
+			g.SlowDelay = 5 * time.Second
+		}
+		if g.ReportDelay <= 0 {
+			g.ReportDelay = 200 * time.Millisecond
+		}
+		if g.Logger == nil {
+			g.Logger = slog.New(slog.DiscardHandler)
+		}
+		g.messages = map[string]*Submission{}
+		g.schemas, _ = xsd.Embedded()
+		g.mux = http.NewServeMux()
+		g.mux.HandleFunc("/mm7", g.submit)
+		g.routeControl()
+	})
+}
+
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	g.init()
+	g.mux.ServeHTTP(w, r)
+}
+
+// Wait blocks until every callback under way has finished.
+func (g *Gateway) Wait() { g.inflight.Wait() }
+
+// Vibes' submit limit.
+const maxSubmit = 1 << 20
+
+func (g *Gateway) fault(f GatewayFault) bool {
+	for _, p := range g.Profiles {
+		if p.Gateway == f {
+			return true
+		}
+	}
+	return false
+}
+
+func (g *Gateway) submit(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST")
+		http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	// Misbehaviours first: they are what the customer is testing.
+	switch {
+	case g.fault(GatewayDrop):
+		if hj, ok := w.(http.Hijacker); ok {
+			if c, _, err := hj.Hijack(); err == nil {
+				c.Close()
+				return
+			}
+		}
+	case g.fault(GatewayHTTP500):
+		w.WriteHeader(http.StatusInternalServerError)
+		return
+	case g.fault(GatewaySlow):
+		select {
+		case <-time.After(g.SlowDelay):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	if r.ContentLength > maxSubmit {
+		http.Error(w, "413 Entity Too Large: the limit is 1 MB", http.StatusRequestEntityTooLarge)
+		return
+	}
+	acct, ok := g.account(r)
+	if !ok {
+		g.answerError(w, http.StatusUnauthorized, mm7.V680, "", mm7.StatusImproperIdentification, "Authentication error - check username and password")
+		return
+	}
+	v := acct.Version
+	if g.fault(GatewayCapacity) {
+		g.answerError(w, http.StatusInternalServerError, v, "", mm7.VibesPlatformCapacity, "Platform reached capacity - retry in a few minutes")
+		return
+	}
+	if g.fault(GatewayFaultRS) {
+		g.answerError(w, http.StatusInternalServerError, v, "", mm7.StatusServerError, "Request processing error")
+		return
+	}
+	if cc := r.Header.Get("X-Vibes-CarrierCode"); cc != "" {
+		if n, err := strconv.Atoi(cc); err != nil || n <= 0 || n > 9999 {
+			g.answerError(w, http.StatusInternalServerError, v, "", mm7.VibesCarrierCodeNotValid, "Carrier Code set in the request header is not valid")
+			return
+		}
+	}
+	msg, err := swa.Read(r.Header.Get("Content-Type"), http.MaxBytesReader(w, r.Body, maxSubmit), swa.ReadOptions{SizeHint: r.ContentLength, Limits: swa.Limits{MaxBytes: maxSubmit}})
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) || errors.Is(err, swa.ErrTooLarge) {
+		http.Error(w, "413 Entity Too Large: the limit is 1 MB", http.StatusRequestEntityTooLarge)
+		return
+	}
+	if err != nil {
+		g.answerError(w, http.StatusInternalServerError, v, "", mm7.VibesParsingError, "Parsing error: "+err.Error())
+		return
+	}
+	env, err := mm7.DecodeOptions{Charset: msg.Charset(), Expect: v}.Decode(msg.SOAP())
+	tid := ""
+	if env != nil {
+		tid = env.TransactionID
+	}
+	var de *mm7.DecodeError
+	switch {
+	case errors.As(err, &de) && de.Reason == mm7.ReasonTransactionID:
+		g.answerError(w, http.StatusInternalServerError, v, tid, mm7.VibesTransactionIDNotSet, "TransactionId not set")
+		return
+	case errors.As(err, &de) && de.Reason == mm7.ReasonRelease:
+		g.answerError(w, http.StatusInternalServerError, v, tid, mm7.StatusUnsupportedVersion, "Unsupported version")
+		return
+	case err != nil:
+		g.answerError(w, http.StatusInternalServerError, v, tid, mm7.VibesParsingError, "Parsing error: "+err.Error())
+		return
+	}
+	req, ok := env.Message.(*mm7.SubmitReq)
+	if !ok {
+		g.answerError(w, http.StatusInternalServerError, v, tid, mm7.VibesUnexpectedRequest, fmt.Sprintf("Unexpected request: %s", env.Message.Kind()))
+		return
+	}
+	if req.MM7Version != v.MM7Version {
+		g.answerError(w, http.StatusInternalServerError, v, tid, mm7.StatusUnsupportedVersion, fmt.Sprintf("Unsupported version %q: this account uses MM7 %s (%s)", req.MM7Version, v.Name, v.MM7Version))
+		return
+	}
+	norm, _, _ := mm7.NormalizeCharset(msg.SOAP(), msg.Charset())
+	if res := g.schemas.ValidateAs(norm, v.Release); !res.Valid() {
+		g.answerError(w, http.StatusInternalServerError, v, tid, mm7.VibesValidationError, "Validation error: "+res.Errors[0].Error())
+		return
+	}
+	all := req.Recipients.All()
+	if len(all) > 1 {
+		g.answerError(w, http.StatusInternalServerError, v, tid, mm7.StatusMultipleAddressesNotSupported, "Multiple recipients error: only one recipient is allowed")
+		return
+	}
+	if all[0].Kind != mm7.AddrNumber || !validMDN(all[0].Value) {
+		g.answerError(w, http.StatusInternalServerError, v, tid, mm7.StatusAddressError, fmt.Sprintf("Address error: recipient %s is not a 10-digit, 11-digit or E.164 number", all[0]))
+		return
+	}
+	from := ""
+	if sa := req.SenderIdentification.SenderAddress; sa != nil {
+		from = sa.Value
+	}
+	if len(acct.ShortCodes) > 0 && !contains(acct.ShortCodes, from) {
+		g.answerError(w, http.StatusInternalServerError, v, tid, mm7.VibesShortCodeNotAuthorized, fmt.Sprintf("User not authorized to send from short code %q", from))
+		return
+	}
+	if n := len(msg.Attachments()); n > 1 {
+		g.answerError(w, http.StatusInternalServerError, v, tid, mm7.VibesMultipleAttachments, fmt.Sprintf("Multiple attachments error: %d attachments; put several media in one multipart", n))
+		return
+	}
+	sub := &Submission{
+		MessageID: newUUID(), Account: acct.User, Flavour: v.Name, TransactionID: tid, Recipient: all[0].Value, Sender: from,
+		Subject: req.Subject, DeliveryReport: req.DeliveryReport != nil && *req.DeliveryReport,
+		CallbackURL: r.Header.Get("X-Vibes-DlrCallbackUrl"), Received: time.Now(),
+	}
+	sub.Reports = plan(sub, r.Header.Get("X-Mock-Outcome"))
+	g.mu.Lock()
+	g.messages[sub.MessageID] = sub
+	g.order = append(g.order, sub.MessageID)
+	g.mu.Unlock()
+	rsp := &mm7.SubmitRsp{Response: mm7.Response{MM7Version: v.MM7Version, Status: mm7.Status{Code: mm7.StatusSuccess, Text: "Success"}}, MessageID: sub.MessageID}
+	b, err := mm7.EncodeMessage(v, tid, rsp)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	writeXML(w, http.StatusOK, b)
+	g.Logger.Info("submit", "account", acct.User, "message_id", sub.MessageID, "transaction_id", tid, "recipient", sub.Recipient, "reports", len(sub.Reports))
+	if len(sub.Reports) > 0 {
+		g.inflight.Add(1)
+		go func() {
+			defer g.inflight.Done()
+			g.callBack(sub)
+		}()
+	}
+}
+
+func (g *Gateway) account(r *http.Request) (Account, bool) {
+	u, p, ok := r.BasicAuth()
+	if !ok {
+		return Account{}, false
+	}
+	for _, a := range g.Accounts {
+		if subtle.ConstantTimeCompare([]byte(u), []byte(a.User)) == 1 && subtle.ConstantTimeCompare([]byte(p), []byte(a.Password)) == 1 {
+			return a, true
+		}
+	}
+	return Account{}, false
+}
+
+func validMDN(s string) bool {
+	d := strings.TrimPrefix(s, "+")
+	for _, c := range d {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return len(d) == 10 || len(d) == 11 && d[0] == '1' || strings.HasPrefix(s, "+") && len(d) >= 8 && len(d) <= 15
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// Outcomes by the recipient number's last digit (documented in the
+// README): what the carrier finally reports.
+var outcomeByDigit = map[byte]struct {
+	status mm7.MMStatus
+	text   string
+}{
+	'0': {mm7.MMStatusRetrieved, ""}, '1': {mm7.MMStatusRetrieved, ""}, '2': {mm7.MMStatusRetrieved, ""},
+	'3': {mm7.MMStatusRetrieved, ""}, '4': {mm7.MMStatusRetrieved, ""}, '5': {mm7.MMStatusRetrieved, ""},
+	'6': {mm7.MMStatusRejected, "Error 9 - MDN blocked [ref: 12]"},
+	'7': {mm7.MMStatusExpired, "Error 13 - Multipart expired waiting for parts [ref: 07]"},
+	'8': {mm7.MMStatusIndeterminate, "Error 8 - No carrier route for the code [ref: 31]"},
+	'9': {mm7.MMStatusForwarded, ""},
+}
+
+// plan decides the reports per the DeliveryReport × callback matrix
+// (spec/vibes-mm7.md section 5.2): no URL, no callbacks; DeliveryReport
+// false, only the delivered-to-carrier status (Forwarded, or Rejected when
+// the carrier refuses); DeliveryReport true, Forwarded then the final
+// status.
+func plan(s *Submission, override string) []*Report {
+	if s.CallbackURL == "" {
+		return nil
+	}
+	final := outcomeByDigit[s.Recipient[len(s.Recipient)-1]]
+	if override != "" {
+		final.status, final.text = mm7.MMStatus(override), ""
+	}
+	if !s.DeliveryReport {
+		if final.status == mm7.MMStatusRejected {
+			return []*Report{{Status: final.status, StatusText: final.text}}
+		}
+		return []*Report{{Status: mm7.MMStatusForwarded}}
+	}
+	reports := []*Report{{Status: mm7.MMStatusForwarded}}
+	if final.status != mm7.MMStatusForwarded {
+		reports = append(reports, &Report{Status: final.status, StatusText: final.text})
+	}
+	return reports
+}
+
+// callBack sends the planned reports in order, each with Vibes' retry
+// policy, stopping if one is never acknowledged.
+func (g *Gateway) callBack(s *Submission) {
+	v, _ := mm7.ParseVersion(s.Flavour)
+	for i, rep := range s.Reports {
+		if i > 0 {
+			time.Sleep(g.ReportDelay)
+		}
+		dlr := &mm7.DeliveryReportReq{
+			MM7Version: v.MM7Version, MessageID: s.MessageID, Recipient: mm7.Number(s.Recipient), Sender: mm7.ShortCode(s.Sender),
+			Date: mm7.NewDateTime(time.Now().Truncate(time.Second)), MMStatus: rep.Status, StatusText: rep.StatusText,
+		}
+		if s.Sender == "" {
+			dlr.Sender = mm7.ShortCode("00000")
+		}
+		b, err := mm7.EncodeMessage(v, mm7.NewTransactionID(), dlr)
+		if err != nil {
+			g.Logger.Error("delivery report", "message_id", s.MessageID, "error", err)
+			return
+		}
+		ok := g.post(s.CallbackURL, vibesxml.SAAJ.Restyle(b), s.MessageID, rep)
+		if !ok {
+			return
+		}
+	}
+}
+
+// post sends one report as Vibes' Java client does and records the
+// exchanges.
+func (g *Gateway) post(callback string, soap []byte, messageID string, rep *Report) bool {
+	u, err := url.Parse(callback)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	raw := []byte(fmt.Sprintf("POST %s HTTP/1.1\r\nContent-Type: text/xml; charset=utf-8\r\nUser-Agent: Java/1.6.0_65\r\nHost: %s\r\nConnection: keep-alive\r\nContent-Length: %d\r\n\r\n",
+		u.RequestURI(), u.Host, len(soap)))
+	raw = append(raw, soap...)
+	s := &Sender{Endpoint: callback, Timeout: g.CallbackTimeout, RetryInterval: g.RetryInterval, MaxRetries: g.MaxRetries}
+	_, _ = s.Run(context.Background(), []Message{{Name: "dlr-" + messageID, Raw: raw}}, 1, 0)
+	exs := s.Exchanges()
+	g.mu.Lock()
+	g.exchanges = append(g.exchanges, exs...)
+	rep.Attempts = len(exs)
+	rep.Delivered = len(exs) > 0 && exs[len(exs)-1].OK()
+	g.mu.Unlock()
+	return rep.Delivered
+}
+
+func writeXML(w http.ResponseWriter, status int, b []byte) {
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// answerError answers as Vibes does on failure: a SOAP Fault carrying an
+// RSErrorRsp with the status (Vibes does not document which form it uses;
+// a Fault is what 3GPP prescribes).
+func (g *Gateway) answerError(w http.ResponseWriter, httpStatus int, v mm7.Version, tid string, code mm7.StatusCode, text string) {
+	fc := "Client"
+	if code.VibesRetryable() {
+		fc = "Server"
+	}
+	f := &mm7.Fault{Code: fc, String: fmt.Sprintf("%d %s", int(code), text),
+		Detail: &mm7.RSErrorRsp{Response: mm7.Response{MM7Version: v.MM7Version, Status: mm7.Status{Code: code, Text: text}}}}
+	b, err := mm7.EncodeMessage(v, tid, f)
+	if err != nil {
+		http.Error(w, text, httpStatus)
+		return
+	}
+	if httpStatus == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Basic realm="vibes"`)
+	}
+	writeXML(w, httpStatus, b)
+}

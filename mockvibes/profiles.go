@@ -1,0 +1,205 @@
+package mockvibes
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Profile is a named misbehaviour. Profiles combine: every Rewrite runs in
+// order; the last Send wins; Duplicate sends each message twice.
+type Profile struct {
+	Name string
+	Desc string
+	// Rewrite changes the request's bytes.
+	Rewrite func(raw []byte) ([]byte, error)
+	// Send writes the request its own way (slowly, or cut off).
+	Send writer
+	// Duplicate sends every message a second time with the same
+	// TransactionID, as a Vibes retry does.
+	Duplicate bool
+	// Gateway profiles change how the mock's submit endpoint answers.
+	Gateway GatewayFault
+}
+
+// GatewayFault is a misbehaviour of the mock's submit endpoint.
+type GatewayFault string
+
+// The gateway misbehaviours.
+const (
+	GatewaySlow     GatewayFault = "slow"     // answers after Gateway.SlowDelay
+	GatewayHTTP500  GatewayFault = "http-500" // a bare HTTP 500
+	GatewayFaultRS  GatewayFault = "fault"    // a SOAP Fault carrying RSErrorRsp 3000
+	GatewayDrop     GatewayFault = "drop"     // the connection closes without an answer
+	GatewayCapacity GatewayFault = "capacity" // 4005: Vibes' platform reached capacity
+)
+
+// split returns a request's head (through the blank line) and body.
+func split(raw []byte) (head, body []byte, err error) {
+	i := bytes.Index(raw, []byte("\r\n\r\n"))
+	if i < 0 {
+		return nil, nil, fmt.Errorf("no end of header")
+	}
+	return raw[:i+4], raw[i+4:], nil
+}
+
+var clHeader = regexp.MustCompile(`(?mi)^Content-Length:[ \t]*[0-9]+\r\n`)
+
+// withBody rebuilds a request with a new body and a true Content-Length.
+func withBody(head, body []byte) []byte {
+	h := clHeader.ReplaceAll(head, []byte(fmt.Sprintf("Content-Length: %d\r\n", len(body))))
+	return append(append([]byte(nil), h...), body...)
+}
+
+// editBody applies f to the body and fixes Content-Length.
+func editBody(f func(head, body []byte) ([]byte, []byte)) func([]byte) ([]byte, error) {
+	return func(raw []byte) ([]byte, error) {
+		head, body, err := split(raw)
+		if err != nil {
+			return nil, err
+		}
+		head, body = f(append([]byte(nil), head...), append([]byte(nil), body...))
+		return withBody(head, body), nil
+	}
+}
+
+var (
+	xmlDeclEncoding = regexp.MustCompile(`<\?xml version="1.0"( encoding="[^"]*")?\?>`)
+	contentIDValue  = regexp.MustCompile(`(?mi)^(Content-I[dD]:[ \t]*)<([^>\r\n]*)>(\r?)$`)
+	startParam      = regexp.MustCompile(`;\s*start="[^"]*"`)
+)
+
+// Profiles lists every misbehaviour by name.
+var Profiles = map[string]Profile{
+	"utf16-declaration": {Desc: `XML declaration encoding="utf-16" over UTF-8 bytes (Vibes does this on every message; the corpus's Vibes-style cases carry it already, this adds it to the rest)`,
+		Rewrite: editBody(func(h, b []byte) ([]byte, []byte) {
+			return h, xmlDeclEncoding.ReplaceAll(b, []byte(`<?xml version="1.0" encoding="utf-16"?>`))
+		})},
+	"bare-content-id": {Desc: "Content-ID values without angle brackets (Vibes' SAAJ root part)",
+		Rewrite: editBody(func(h, b []byte) ([]byte, []byte) {
+			return h, contentIDValue.ReplaceAll(b, []byte("${1}${2}${3}"))
+		})},
+	"no-start": {Desc: "multipart/related without a start parameter (Vibes never sends one)",
+		Rewrite: editBody(func(h, b []byte) ([]byte, []byte) { return startParam.ReplaceAll(h, nil), b })},
+	"rel6-on-550": {Desc: "a 5.5.0 message in the REL-6-MM7-1-4 namespace with MM7Version 6.8.0 (Vibes' 5.5.0 example)",
+		Rewrite: editBody(func(h, b []byte) ([]byte, []byte) {
+			b = bytes.ReplaceAll(b, []byte("REL-5-MM7-1-2"), []byte("REL-6-MM7-1-4"))
+			return h, bytes.ReplaceAll(b, []byte(">5.3.0<"), []byte(">6.8.0<"))
+		})},
+	"chunked": {Desc: "Transfer-Encoding: chunked instead of Content-Length (Vibes never chunks)",
+		Rewrite: func(raw []byte) ([]byte, error) {
+			head, body, err := split(raw)
+			if err != nil {
+				return nil, err
+			}
+			h := clHeader.ReplaceAll(head, []byte("Transfer-Encoding: chunked\r\n"))
+			var b bytes.Buffer
+			for len(body) > 0 {
+				n := min(len(body), 4096)
+				fmt.Fprintf(&b, "%x\r\n", n)
+				b.Write(body[:n])
+				b.WriteString("\r\n")
+				body = body[n:]
+			}
+			b.WriteString("0\r\n\r\n")
+			return append(append([]byte(nil), h...), b.Bytes()...), nil
+		}},
+	"oversized": {Desc: "the body padded past 17 MB (white space after the message, which every parser skips)",
+		Rewrite: editBody(func(h, b []byte) ([]byte, []byte) {
+			return h, append(b, bytes.Repeat([]byte("\r\n"), (17<<20)/2)...)
+		})},
+	"wrong-content-length": {Desc: "Content-Length 10 bytes short of the body",
+		Rewrite: func(raw []byte) ([]byte, error) {
+			head, body, err := split(raw)
+			if err != nil {
+				return nil, err
+			}
+			h := clHeader.ReplaceAll(head, []byte(fmt.Sprintf("Content-Length: %d\r\n", max(0, len(body)-10))))
+			return append(append([]byte(nil), h...), body...), nil
+		}},
+	"slow-body": {Desc: "the body dribbled in 512-byte pieces 20 ms apart (a slow network)",
+		Send: func(c net.Conn, req []byte) error {
+			head, body, err := split(req)
+			if err != nil {
+				return writeAll(c, req)
+			}
+			if _, err := c.Write(head); err != nil {
+				return err
+			}
+			for len(body) > 0 {
+				n := min(len(body), 512)
+				if _, err := c.Write(body[:n]); err != nil {
+					return err
+				}
+				body = body[n:]
+				time.Sleep(20 * time.Millisecond)
+			}
+			return nil
+		}},
+	"reset-mid-body": {Desc: "the connection reset after half the request",
+		Send: func(c net.Conn, req []byte) error {
+			if _, err := c.Write(req[:len(req)/2]); err != nil {
+				return err
+			}
+			if tc, ok := c.(*net.TCPConn); ok {
+				tc.SetLinger(0) // close with RST
+			}
+			c.Close()
+			return fmt.Errorf("connection reset mid-body (profile)")
+		}},
+	"duplicate-tid": {Desc: "every message sent twice with the same TransactionID, as a Vibes retry is", Duplicate: true},
+	// Gateway side.
+	"gateway-slow":     {Desc: "the mock gateway answers SubmitReq slowly", Gateway: GatewaySlow},
+	"gateway-http-500": {Desc: "the mock gateway answers HTTP 500 without a body", Gateway: GatewayHTTP500},
+	"gateway-fault":    {Desc: "the mock gateway answers a SOAP Fault with RSErrorRsp 3000", Gateway: GatewayFaultRS},
+	"gateway-drop":     {Desc: "the mock gateway drops the connection without answering", Gateway: GatewayDrop},
+	"gateway-capacity": {Desc: "the mock gateway answers 4005 (Vibes: platform reached capacity, retry later)", Gateway: GatewayCapacity},
+}
+
+func init() {
+	for name, p := range Profiles {
+		p.Name = name
+		Profiles[name] = p
+	}
+}
+
+// ParseProfiles turns "a,b" into profiles.
+func ParseProfiles(list string) ([]Profile, error) {
+	var out []Profile
+	for _, name := range strings.Split(list, ",") {
+		if name = strings.TrimSpace(name); name == "" {
+			continue
+		}
+		p, ok := Profiles[name]
+		if !ok {
+			return nil, fmt.Errorf("mockvibes: no profile %q (have %s)", name, strings.Join(ProfileNames(), ", "))
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// ProfileNames lists the profiles, sorted.
+func ProfileNames() []string {
+	var out []string
+	for n := range Profiles {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// contentLengthOf reads the Content-Length header of a request head.
+func contentLengthOf(head []byte) int {
+	m := regexp.MustCompile(`(?mi)^Content-Length:[ \t]*([0-9]+)`).FindSubmatch(head)
+	if m == nil {
+		return -1
+	}
+	n, _ := strconv.Atoi(string(m[1]))
+	return n
+}

@@ -1,0 +1,359 @@
+package mockvibes
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mm7harness/mm7harness/corpus"
+)
+
+// Vibes' documented delivery behaviour (spec/vibes-mm7.md section 2).
+const (
+	// VibesTimeout is how long Vibes waits for an answer (old callback wiki).
+	VibesTimeout = 2 * time.Second
+	// VibesRetryInterval and VibesMaxRetries: a non-2xx answer or a timeout
+	// is retried every 5 minutes, up to 5 times.
+	VibesRetryInterval = 5 * time.Minute
+	VibesMaxRetries    = 5
+)
+
+// Message is one request to play: a corpus case, or raw bytes from a file.
+type Message struct {
+	Name string       // the case ID or file name
+	Case *corpus.Case // nil for a file
+	Raw  []byte       // the request as stored (for a file)
+}
+
+// Exchange is one request sent and what came back.
+type Exchange struct {
+	Seq           int           `json:"seq"`
+	Message       string        `json:"message"`
+	Attempt       int           `json:"attempt"` // 1 for the first send, 2.. for retries
+	TransactionID string        `json:"transaction_id,omitempty"`
+	Start         time.Time     `json:"start"`
+	Duration      time.Duration `json:"duration_ns"`
+	Reused        bool          `json:"connection_reused"`
+	Status        int           `json:"status,omitempty"` // 0 when no answer came
+	Timeout       bool          `json:"timeout,omitempty"`
+	Err           string        `json:"error,omitempty"`
+	Request       []byte        `json:"-"`
+	Response      []byte        `json:"-"`
+}
+
+// OK reports whether Vibes would count the exchange as delivered: any 2xx.
+func (e *Exchange) OK() bool { return e.Status >= 200 && e.Status < 300 }
+
+// Sender posts messages to an endpoint as Vibes does.
+type Sender struct {
+	Endpoint    string
+	Concurrency int           // connections; default 1
+	Rate        float64       // messages per second across all connections; 0 is unlimited
+	Timeout     time.Duration // default VibesTimeout
+	// RetryInterval and MaxRetries are Vibes' retry policy; tests shrink the
+	// interval. A negative MaxRetries disables retries.
+	RetryInterval time.Duration
+	MaxRetries    int
+	// Profiles are the misbehaviours to apply (see Profiles).
+	Profiles []Profile
+	// Transcript, when set, is a folder where every exchange is written as
+	// replayable files.
+	Transcript string
+	// Progress, when set, is called after every exchange.
+	Progress func(done, total int, ex *Exchange)
+
+	mu        sync.Mutex
+	exchanges []*Exchange
+}
+
+// Exchanges returns every exchange so far, in the order they finished.
+func (s *Sender) Exchanges() []*Exchange {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*Exchange(nil), s.exchanges...)
+}
+
+type job struct {
+	msg     Message
+	raw     []byte // stamped once; retries resend the same bytes, as Vibes does
+	tid     string
+	attempt int
+	due     time.Time
+}
+
+// Run sends count messages, cycling through msgs, or keeps sending until
+// duration passes when count is 0, then waits for pending retries (within
+// ctx). It returns the summary.
+func (s *Sender) Run(ctx context.Context, msgs []Message, count int, duration time.Duration) (*Summary, error) {
+	if len(msgs) == 0 {
+		return nil, fmt.Errorf("mockvibes: nothing to send")
+	}
+	u, err := url.Parse(s.Endpoint)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("mockvibes: endpoint %q is not an absolute URL", s.Endpoint)
+	}
+	if s.Concurrency <= 0 {
+		s.Concurrency = 1
+	}
+	if s.Timeout <= 0 {
+		s.Timeout = VibesTimeout
+	}
+	if s.RetryInterval <= 0 {
+		s.RetryInterval = VibesRetryInterval
+	}
+	if s.MaxRetries == 0 {
+		s.MaxRetries = VibesMaxRetries
+	}
+	if s.Transcript != "" {
+		if err := os.MkdirAll(s.Transcript, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	start := time.Now()
+	var deadline time.Time
+	if count <= 0 && duration > 0 {
+		deadline = start.Add(duration)
+	}
+	if count <= 0 && duration <= 0 {
+		count = len(msgs)
+	}
+
+	jobs := make(chan *job)
+	retries := make(chan *job, 1024)
+	var pending sync.WaitGroup
+	var tick <-chan time.Time
+	if s.Rate > 0 {
+		t := time.NewTicker(time.Duration(float64(time.Second) / s.Rate))
+		defer t.Stop()
+		tick = t.C
+	}
+	// The producer makes first attempts; failed ones come back as retries.
+	go func() {
+		defer close(jobs)
+		for i := 0; count <= 0 || i < count; i++ {
+			if !deadline.IsZero() && time.Now().After(deadline) || ctx.Err() != nil {
+				break
+			}
+			if tick != nil {
+				select {
+				case <-tick:
+				case <-ctx.Done():
+					return
+				}
+			}
+			m := msgs[i%len(msgs)]
+			raw, tid, err := s.prepare(m, u)
+			if err != nil {
+				s.record(&Exchange{Message: m.Name, Attempt: 1, Err: err.Error(), Start: time.Now()}, count)
+				continue
+			}
+			for _, p := range s.Profiles {
+				if p.Duplicate {
+					pending.Add(1)
+					jobs <- &job{msg: m, raw: raw, tid: tid, attempt: 1}
+				}
+			}
+			pending.Add(1)
+			select {
+			case jobs <- &job{msg: m, raw: raw, tid: tid, attempt: 1}:
+			case <-ctx.Done():
+				pending.Done()
+				return
+			}
+		}
+	}()
+	var workers sync.WaitGroup
+	for w := 0; w < s.Concurrency; w++ {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			s.work(ctx, u, jobs, retries, &pending, count)
+		}()
+	}
+	// Retries wait for their time, then go back to the workers.
+	go func() {
+		for j := range retries {
+			go func(j *job) {
+				select {
+				case <-time.After(time.Until(j.due)):
+					s.resend(ctx, u, j, retries, &pending, count)
+				case <-ctx.Done():
+					pending.Done()
+				}
+			}(j)
+		}
+	}()
+	workers.Wait()
+	pending.Wait()
+	close(retries)
+	return summarize(s.Exchanges(), time.Since(start)), ctx.Err()
+}
+
+// prepare stamps a message for u: a fresh TransactionID and dates, the
+// endpoint's path and host, then the profiles.
+func (s *Sender) prepare(m Message, u *url.URL) ([]byte, string, error) {
+	var raw []byte
+	var tid string
+	var err error
+	switch {
+	case m.Case != nil:
+		raw, tid, err = m.Case.StampFor(u.String(), time.Now())
+	default:
+		raw = corpus.Retarget(m.Raw, u)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	for _, p := range s.Profiles {
+		if p.Rewrite != nil {
+			if raw, err = p.Rewrite(raw); err != nil {
+				return nil, "", fmt.Errorf("profile %s: %w", p.Name, err)
+			}
+		}
+	}
+	return raw, tid, nil
+}
+
+func (s *Sender) work(ctx context.Context, u *url.URL, jobs <-chan *job, retries chan<- *job, pending *sync.WaitGroup, count int) {
+	var cn *conn
+	defer func() {
+		if cn != nil {
+			cn.close()
+		}
+	}()
+	for j := range jobs {
+		cn = s.send(ctx, u, cn, j, retries, pending, count)
+	}
+}
+
+// resend sends a retry on a connection of its own.
+func (s *Sender) resend(ctx context.Context, u *url.URL, j *job, retries chan<- *job, pending *sync.WaitGroup, count int) {
+	if cn := s.send(ctx, u, nil, j, retries, pending, count); cn != nil {
+		cn.close()
+	}
+}
+
+// send performs one attempt and schedules the next when it fails.
+func (s *Sender) send(ctx context.Context, u *url.URL, cn *conn, j *job, retries chan<- *job, pending *sync.WaitGroup, count int) *conn {
+	defer pending.Done()
+	ex := &Exchange{Message: j.msg.Name, Attempt: j.attempt, TransactionID: j.tid, Start: time.Now(), Request: j.raw}
+	reused := cn != nil
+	if cn == nil {
+		var err error
+		if cn, err = dial(u.Host, s.Timeout); err != nil {
+			ex.Err, ex.Timeout = err.Error(), isTimeout(err)
+		}
+	}
+	if cn != nil {
+		send := writer(writeAll)
+		for _, p := range s.Profiles {
+			if p.Send != nil {
+				send = p.Send
+			}
+		}
+		status, raw, closeAfter, err := cn.roundTrip(j.raw, s.Timeout, send)
+		ex.Status, ex.Response, ex.Reused = status, raw, reused
+		if err != nil {
+			ex.Err, ex.Timeout = err.Error(), isTimeout(err)
+		}
+		if err != nil || closeAfter {
+			cn.close()
+			cn = nil
+		}
+	}
+	ex.Duration = time.Since(ex.Start)
+	s.record(ex, count)
+	if !ex.OK() && j.attempt <= s.MaxRetries && s.MaxRetries > 0 && ctx.Err() == nil {
+		pending.Add(1)
+		retries <- &job{msg: j.msg, raw: j.raw, tid: j.tid, attempt: j.attempt + 1, due: time.Now().Add(s.RetryInterval)}
+	}
+	return cn
+}
+
+func (s *Sender) record(ex *Exchange, count int) {
+	s.mu.Lock()
+	ex.Seq = len(s.exchanges) + 1
+	s.exchanges = append(s.exchanges, ex)
+	done := len(s.exchanges)
+	s.mu.Unlock()
+	if s.Transcript != "" {
+		s.writeTranscript(ex)
+	}
+	if s.Progress != nil {
+		s.Progress(done, count, ex)
+	}
+}
+
+// writeTranscript writes the exchange as two files a replay can use.
+func (s *Sender) writeTranscript(ex *Exchange) {
+	base := filepath.Join(s.Transcript, fmt.Sprintf("%06d-%s-%d", ex.Seq, safeName(ex.Message), ex.Attempt))
+	_ = os.WriteFile(base+".request.http", ex.Request, 0o644)
+	if len(ex.Response) > 0 {
+		_ = os.WriteFile(base+".response.http", ex.Response, 0o644)
+	}
+}
+
+func safeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == ' ' {
+			return '_'
+		}
+		return r
+	}, filepath.Base(s))
+}
+
+// Summary closes a run.
+type Summary struct {
+	Sent, OK, NotOK, Timeouts, Errors, Retries int
+	P50, P95, P99                              time.Duration
+	Elapsed                                    time.Duration
+	PerSecond                                  float64
+}
+
+func summarize(list []*Exchange, elapsed time.Duration) *Summary {
+	s := &Summary{Elapsed: elapsed}
+	var lat []time.Duration
+	for _, e := range list {
+		s.Sent++
+		if e.Attempt > 1 {
+			s.Retries++
+		}
+		switch {
+		case e.OK():
+			s.OK++
+		case e.Timeout:
+			s.Timeouts++
+		case e.Status == 0:
+			s.Errors++
+		default:
+			s.NotOK++
+		}
+		if e.Status != 0 {
+			lat = append(lat, e.Duration)
+		}
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	pct := func(p int) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[min(len(lat)-1, len(lat)*p/100)]
+	}
+	s.P50, s.P95, s.P99 = pct(50), pct(95), pct(99)
+	if elapsed > 0 {
+		s.PerSecond = float64(s.Sent) / elapsed.Seconds()
+	}
+	return s
+}
+
+func (s *Summary) String() string {
+	return fmt.Sprintf("sent %d: %d 2xx, %d non-2xx, %d timeouts, %d errors, %d retries; latency p50 %v p95 %v p99 %v; %.1f msgs/s over %v",
+		s.Sent, s.OK, s.NotOK, s.Timeouts, s.Errors, s.Retries, s.P50.Round(10*time.Microsecond), s.P95.Round(10*time.Microsecond),
+		s.P99.Round(10*time.Microsecond), s.PerSecond, s.Elapsed.Round(time.Millisecond))
+}

@@ -72,13 +72,21 @@ var (
 	xmlDeclEncoding = regexp.MustCompile(`<\?xml version="1.0"( encoding="[^"]*")?\?>`)
 	contentIDValue  = regexp.MustCompile(`(?mi)^(Content-I[dD]:[ \t]*)<([^>\r\n]*)>(\r?)$`)
 	startParam      = regexp.MustCompile(`;\s*start="[^"]*"`)
+	envelopeStart   = regexp.MustCompile(`<([A-Za-z_][\w.-]*:)?Envelope[\s>]`)
 )
 
 // Profiles lists every misbehaviour by name.
 var Profiles = map[string]Profile{
 	"utf16-declaration": {Desc: `XML declaration encoding="utf-16" over UTF-8 bytes (Vibes does this on every message; the corpus's Vibes-style cases carry it already, this adds it to the rest)`,
 		Rewrite: editBody(func(h, b []byte) ([]byte, []byte) {
-			return h, xmlDeclEncoding.ReplaceAll(b, []byte(`<?xml version="1.0" encoding="utf-16"?>`))
+			const decl = `<?xml version="1.0" encoding="utf-16"?>`
+			if xmlDeclEncoding.Match(b) {
+				return h, xmlDeclEncoding.ReplaceAll(b, []byte(decl))
+			}
+			if loc := envelopeStart.FindIndex(b); loc != nil { // no declaration: add one
+				return h, append(append(append([]byte(nil), b[:loc[0]]...), decl...), b[loc[0]:]...)
+			}
+			return h, b
 		})},
 	"bare-content-id": {Desc: "Content-ID values without angle brackets (Vibes' SAAJ root part)",
 		Rewrite: editBody(func(h, b []byte) ([]byte, []byte) {

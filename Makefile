@@ -24,7 +24,9 @@ test: vet
 # Go benchmarks, each printing its ratio against the baseline measured in
 # the same run (see the closing notes and README "Performance").
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+	bash bench/install-tools
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./reference ./mockvibes
+	$(GO) test -run '^$$' -bench . -benchmem ./harness/...
 
 # Every fuzz target for FUZZTIME each (the seeds always run under `make
 # test`). Crashers land in the package's testdata/fuzz; commit them.

@@ -124,6 +124,19 @@ func (s *Sender) Run(ctx context.Context, msgs []Message, count int, duration ti
 		count = len(msgs)
 	}
 
+	// A request file is sent as it is: prepare it once, and every exchange
+	// shares those bytes. Corpus cases are stamped afresh for each send.
+	prepared := make([][]byte, len(msgs))
+	for i, m := range msgs {
+		if m.Case == nil {
+			raw, _, err := s.prepare(m, u)
+			if err != nil {
+				return nil, fmt.Errorf("mockvibes: %s: %w", m.Name, err)
+			}
+			prepared[i] = raw
+		}
+	}
+
 	jobs := make(chan *job)
 	retries := make(chan *job, 1024)
 	var pending sync.WaitGroup
@@ -148,7 +161,11 @@ func (s *Sender) Run(ctx context.Context, msgs []Message, count int, duration ti
 				}
 			}
 			m := msgs[i%len(msgs)]
-			raw, tid, err := s.prepare(m, u)
+			raw, tid := prepared[i%len(msgs)], ""
+			var err error
+			if raw == nil {
+				raw, tid, err = s.prepare(m, u)
+			}
 			if err != nil {
 				s.record(&Exchange{Message: m.Name, Attempt: 1, Err: err.Error(), Start: time.Now()}, count)
 				continue

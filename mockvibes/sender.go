@@ -3,6 +3,7 @@ package mockvibes
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -219,6 +220,15 @@ func (s *Sender) prepare(m Message, u *url.URL) ([]byte, string, error) {
 	var tid string
 	var err error
 	switch {
+	case m.Case != nil && m.Case.Generator != "":
+		// Too large to store: streamed by the corpus, sent as it comes.
+		r, _, gerr := m.Case.Open()
+		if gerr != nil {
+			return nil, "", gerr
+		}
+		if raw, err = io.ReadAll(r); err == nil {
+			raw = corpus.Retarget(raw, u)
+		}
 	case m.Case != nil:
 		raw, tid, err = m.Case.StampFor(u.String(), time.Now())
 	default:

@@ -18,6 +18,7 @@ type command struct {
 }
 
 var commands = []command{
+	{"certify", "certify an endpoint for Vibes: play the corpus, check every answer, write reports", runCertify},
 	{"validate", "check stored messages (HTTP, MIME or SOAP XML) and print every problem with its place", runValidate},
 	{"serve", "run the reference receiver: an MM7 endpoint that stores and answers what Vibes sends", runServe},
 	{"mock", "run the mock Vibes gateway: the submit endpoint, delivery report callbacks, a control API", runMock},

@@ -51,7 +51,7 @@ type caseView struct {
 
 type exchangeView struct {
 	Purpose, Request, Response, Note string
-	Status                             int
+	Status                           int
 }
 
 type pageView struct {
@@ -111,7 +111,9 @@ func (r *Outcome) view(dir string) pageView {
 			}
 		}
 	}
-	sort.SliceStable(order, func(i, j int) bool { return byCase[order[i]].Verdict == "failed" && byCase[order[j]].Verdict != "failed" })
+	sort.SliceStable(order, func(i, j int) bool {
+		return byCase[order[i]].Verdict == "failed" && byCase[order[j]].Verdict != "failed"
+	})
 	for _, id := range order {
 		v.Cases = append(v.Cases, *byCase[id])
 	}

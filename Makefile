@@ -6,9 +6,14 @@ GOFLAGS_T ?= -race -count=1
 
 FUZZTIME  ?= 60s
 
-.PHONY: all build test vet fmt deps bench fuzz fuzz-short
+.PHONY: all build test vet fmt deps bench fuzz fuzz-short demo
 
 all: vet test build
+
+# The main job on embedded defaults: the reference receiver certified in
+# both flavours, with reports.
+demo: deps
+	bash suites/demo.sh
 
 build:
 	$(GO) build $(PKGS)
@@ -18,7 +23,7 @@ vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-test: vet
+test: deps vet
 	$(GO) test $(GOFLAGS_T) $(PKGS)
 
 # Go benchmarks, each printing its ratio against the baseline measured in

@@ -6,7 +6,9 @@ import (
 	"html/template"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/onsi/ginkgo/v2/reporters"
@@ -21,7 +23,11 @@ func (r *Outcome) Write(dir string) error {
 	if err := os.MkdirAll(filepath.Join(dir, "exchanges"), 0o755); err != nil {
 		return err
 	}
-	if err := reporters.GenerateJUnitReport(r.ginkgo, filepath.Join(dir, "junit.xml")); err != nil {
+	junit := filepath.Join(dir, "junit.xml")
+	if err := reporters.GenerateJUnitReport(r.ginkgo, junit); err != nil {
+		return err
+	}
+	if err := plainTimes(junit); err != nil {
 		return err
 	}
 	b, err := json.MarshalIndent(r, "", "  ")
@@ -118,6 +124,26 @@ func (r *Outcome) view(dir string) pageView {
 		v.Cases = append(v.Cases, *byCase[id])
 	}
 	return v
+}
+
+var timeAttr = regexp.MustCompile(`time="([^"]*)"`)
+
+// plainTimes rewrites the time attributes Ginkgo writes in exponent form
+// ("2.1792e-05") as decimals, which is what JUnit readers (and xs:decimal)
+// take.
+func plainTimes(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	b = timeAttr.ReplaceAllFunc(b, func(m []byte) []byte {
+		v, err := strconv.ParseFloat(string(timeAttr.FindSubmatch(m)[1]), 64)
+		if err != nil {
+			return m
+		}
+		return []byte(`time="` + strconv.FormatFloat(v, 'f', 6, 64) + `"`)
+	})
+	return os.WriteFile(path, b, 0o644)
 }
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

@@ -32,7 +32,8 @@ var _ = Describe("MM7 certification", func() {
 		op := string(cs.Kind)
 		// Ordered: every check judges the one exchange BeforeAll makes, so a
 		// message is sent once, as Vibes would send it, not once per check.
-		Describe(op+" "+cs.ID, Ordered, Label("case:"+cs.ID), func() {
+		// ContinueOnFailure: every check reports, not just the first failing.
+		Describe(op+" "+cs.ID, Ordered, ContinueOnFailure, Label("case:"+cs.ID), func() {
 			var in *check.Input
 			BeforeAll(func() { in, _ = r.send(cs, "message") })
 			for _, ck := range answerChecks {
@@ -50,7 +51,7 @@ var _ = Describe("MM7 certification", func() {
 		cs := cs
 		op := string(cs.Kind)
 		// Ordered: the valid message must follow the bad input it tests.
-		Describe("robustness "+cs.ID, Ordered, Label("case:"+cs.ID), func() {
+		Describe("robustness "+cs.ID, Ordered, ContinueOnFailure, Label("case:"+cs.ID), func() {
 			var bad, after *check.Input
 			BeforeAll(func() {
 				bad, _ = r.send(cs, "negative")

@@ -71,6 +71,9 @@ func answered(in *Input) (Result, bool) {
 	if in.Blank() {
 		return pass("blank 2xx body (Vibes accepts it)"), false
 	}
+	if len(strings.TrimSpace(string(in.Answer.Body))) == 0 {
+		return na(fmt.Sprintf("HTTP %d without a body: nothing to judge", in.Answer.Status)), false
+	}
 	return Result{}, true
 }
 

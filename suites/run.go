@@ -86,6 +86,8 @@ func Run(cfg Config) (*Outcome, error) {
 	suite, rep := ginkgo.GinkgoConfiguration()
 	suite.LabelFilter = cfg.LabelFilter
 	suite.RandomizeAllSpecs = true
+	suite.FailOnPending = true
+	suite.FailOnEmpty = true
 	if cfg.Seed != 0 {
 		suite.RandomSeed = cfg.Seed
 	}

@@ -1,0 +1,40 @@
+package suites_test
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"github.com/mm7harness/mm7harness/harness/check"
+	"github.com/mm7harness/mm7harness/harness/mm7"
+	"github.com/mm7harness/mm7harness/suites"
+)
+
+// TestCertifyEndpoint runs the certification under go test, for users who
+// prefer it to the binary:
+//
+//	MM7HARNESS_ENDPOINT=http://127.0.0.1:8080/mm7 MM7HARNESS_MM7_VERSION=6.8.0 \
+//	  go test ./suites -run TestCertifyEndpoint -v
+func TestCertifyEndpoint(t *testing.T) {
+	endpoint := os.Getenv("MM7HARNESS_ENDPOINT")
+	if endpoint == "" {
+		t.Skip("SKIPPED: set MM7HARNESS_ENDPOINT (and MM7HARNESS_MM7_VERSION) to certify an endpoint under go test")
+	}
+	v, err := mm7.ParseVersion(os.Getenv("MM7HARNESS_MM7_VERSION"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	profile := check.Profile(os.Getenv("MM7HARNESS_PROFILE"))
+	out, err := suites.Run(suites.Config{Endpoint: endpoint, Version: v, Profile: profile, Negatives: true, Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dir := os.Getenv("MM7HARNESS_REPORT_DIR"); dir != "" {
+		if err := out.Write(dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !out.Conformant() {
+		t.Fatalf("not conformant: %v", out.FailedIDs())
+	}
+}

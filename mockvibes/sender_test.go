@@ -63,7 +63,10 @@ func (s *rawServer) serve() {
 				if err != nil {
 					return
 				}
-				raw, _ := httputil.DumpRequest(req, true)
+				raw, err := httputil.DumpRequest(req, true)
+				if err != nil {
+					return // the body did not arrive whole (a reset mid-body)
+				}
 				s.mu.Lock()
 				s.requests = append(s.requests, raw)
 				n := len(s.requests)

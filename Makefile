@@ -38,6 +38,7 @@ bench:
 fuzz:
 	$(GO) test ./harness/mm7 -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./harness/swa -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./reference -run '^$$' -fuzz '^FuzzReceiver$$' -fuzztime $(FUZZTIME)
 
 fuzz-short:
 	$(MAKE) fuzz FUZZTIME=10s

@@ -6,7 +6,9 @@ GOFLAGS_T ?= -race -count=1
 
 FUZZTIME  ?= 60s
 
-.PHONY: all build test vet fmt deps bench fuzz fuzz-short demo
+SOAKFLAGS ?=
+
+.PHONY: all build test vet fmt deps bench fuzz fuzz-short demo soak
 
 all: vet test build
 
@@ -42,6 +44,11 @@ fuzz:
 
 fuzz-short:
 	$(MAKE) fuzz FUZZTIME=10s
+
+# The receiver under the corpus mix for 2 minutes (SOAKFLAGS=-duration=10m
+# for longer), killed with SIGKILL and restarted at random moments.
+soak: deps
+	$(GO) run ./bench/soak $(SOAKFLAGS)
 
 deps:
 	bash .ci/install-deps

@@ -68,9 +68,13 @@ type Sender struct {
 	Transcript string
 	// Progress, when set, is called after every exchange.
 	Progress func(done, total int, ex *Exchange)
+	// Discard keeps no exchanges in memory (Progress still sees each one):
+	// for long runs, where keeping every request would exhaust memory.
+	Discard bool
 
 	mu        sync.Mutex
 	exchanges []*Exchange
+	done      int
 }
 
 // Exchanges returns every exchange so far, in the order they finished.
@@ -305,9 +309,12 @@ func (s *Sender) send(ctx context.Context, u *url.URL, cn *conn, j *job, retries
 
 func (s *Sender) record(ex *Exchange, count int) {
 	s.mu.Lock()
-	ex.Seq = len(s.exchanges) + 1
-	s.exchanges = append(s.exchanges, ex)
-	done := len(s.exchanges)
+	s.done++
+	ex.Seq = s.done
+	if !s.Discard {
+		s.exchanges = append(s.exchanges, ex)
+	}
+	done := s.done
 	s.mu.Unlock()
 	if s.Transcript != "" {
 		s.writeTranscript(ex)

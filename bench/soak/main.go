@@ -1,0 +1,293 @@
+// Command soak plays the corpus mix against the reference receiver for a
+// bounded time while killing it with SIGKILL and restarting it at random
+// moments, then proves: every acknowledged message is in the store
+// byte-exact, nothing is stored twice, and memory and goroutines stayed
+// flat. Traffic goes to 127.0.0.1 only. Run it with `make soak`
+// (SOAKFLAGS=-duration=10m for longer).
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/mm7harness/mm7harness/corpus"
+	"github.com/mm7harness/mm7harness/harness/swa"
+	"github.com/mm7harness/mm7harness/mockvibes"
+)
+
+func main() {
+	duration := flag.Duration("duration", 2*time.Minute, "how long to send")
+	rate := flag.Float64("rate", 25, "messages per second")
+	conc := flag.Int("concurrency", 4, "connections")
+	killMin := flag.Duration("kill-min", 5*time.Second, "shortest time between kills")
+	killMax := flag.Duration("kill-max", 20*time.Second, "longest time between kills")
+	seed := flag.Uint64("seed", uint64(time.Now().UnixNano()), "random seed for the kill moments")
+	flag.Parse()
+	if err := run(*duration, *rate, *conc, *killMin, *killMax, *seed); err != nil {
+		fmt.Fprintln(os.Stderr, "soak:", err)
+		os.Exit(1)
+	}
+}
+
+// sent is what the soak knows of one acknowledged message.
+type sent struct {
+	soap  string   // sha256 of the SOAP part
+	parts []string // sha256 of every attachment
+}
+
+type receiver struct {
+	bin, db, addr, log string
+	cmd                *exec.Cmd
+}
+
+func (r *receiver) start() error {
+	logf, err := os.OpenFile(r.log, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	r.cmd = exec.Command(r.bin, "serve", "--addr", r.addr, "--db", r.db, "--read-timeout", "5s", "--log", "text")
+	r.cmd.Stdout, r.cmd.Stderr = logf, logf
+	if err := r.cmd.Start(); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if rsp, err := http.Get("http://" + r.addr + "/healthz"); err == nil {
+			rsp.Body.Close()
+			if rsp.StatusCode == 200 {
+				return nil
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("the receiver did not come up")
+}
+
+func (r *receiver) kill() {
+	r.cmd.Process.Signal(syscall.SIGKILL)
+	r.cmd.Wait()
+}
+
+// metric reads one Prometheus gauge from the receiver.
+func (r *receiver) metric(name string) float64 {
+	rsp, err := http.Get("http://" + r.addr + "/metrics")
+	if err != nil {
+		return -1
+	}
+	defer rsp.Body.Close()
+	sc := bufio.NewScanner(rsp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if f := strings.Fields(sc.Text()); len(f) == 2 && f[0] == name {
+			v, _ := strconv.ParseFloat(f[1], 64)
+			return v
+		}
+	}
+	return -1
+}
+
+func run(duration time.Duration, rate float64, conc int, killMin, killMax time.Duration, seed uint64) error {
+	work, err := os.MkdirTemp("", "mm7harness-soak")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	bin := filepath.Join(work, "mm7harness")
+	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/mm7harness").CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	addr := l.Addr().String()
+	l.Close()
+	r := &receiver{bin: bin, db: filepath.Join(work, "soak.db"), addr: addr, log: filepath.Join(work, "receiver.log")}
+	if err := r.start(); err != nil {
+		return err
+	}
+	defer r.kill()
+
+	var msgs []mockvibes.Message
+	for _, c := range corpus.Select(corpus.Filter{Outcome: corpus.Accept}) {
+		if c.Kind != corpus.KindSubmit {
+			msgs = append(msgs, mockvibes.Message{Name: c.ID, Case: c})
+		}
+	}
+	rng := rand.New(rand.NewPCG(seed, seed))
+	rng.Shuffle(len(msgs), func(i, j int) { msgs[i], msgs[j] = msgs[j], msgs[i] })
+
+	var mu sync.Mutex
+	acked := map[string]sent{}
+	var total, ok, retries, refused int
+	s := &mockvibes.Sender{Endpoint: "http://" + addr + "/mm7", Concurrency: conc, Rate: rate, Timeout: 5 * time.Second,
+		RetryInterval: time.Second, MaxRetries: 10, Discard: true,
+		Progress: func(_, _ int, ex *mockvibes.Exchange) {
+			mu.Lock()
+			defer mu.Unlock()
+			total++
+			if ex.Attempt > 1 {
+				retries++
+			}
+			if !ex.OK() {
+				refused++
+				return
+			}
+			ok++
+			if _, seen := acked[ex.TransactionID]; !seen {
+				acked[ex.TransactionID] = fingerprint(ex.Request)
+			}
+		}}
+	fmt.Printf("soak: %v at %.0f msg/s over %d connections against the reference receiver on %s (seed %d)\n", duration, rate, conc, addr, seed)
+	ctx, cancel := context.WithTimeout(context.Background(), duration+2*time.Minute)
+	defer cancel()
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		_, err := s.Run(ctx, msgs, 0, duration)
+		done <- err
+	}()
+
+	// Kill and restart at random moments while the load runs, leaving the
+	// last quarter undisturbed to measure memory and goroutines.
+	kills := 0
+	quiet := start.Add(duration * 3 / 4)
+	for {
+		wait := killMin + time.Duration(rng.Int64N(int64(killMax-killMin)+1))
+		if time.Now().Add(wait).After(quiet) {
+			break
+		}
+		time.Sleep(wait)
+		r.kill()
+		kills++
+		time.Sleep(time.Duration(rng.IntN(1000)) * time.Millisecond)
+		if err := r.start(); err != nil {
+			return err
+		}
+	}
+	time.Sleep(3 * time.Second) // warm up after the last restart
+	g0, m0 := r.metric("go_goroutines"), r.metric("process_resident_memory_bytes")
+	if err := <-done; err != nil && ctx.Err() == nil {
+		return err
+	}
+	g1, m1 := r.metric("go_goroutines"), r.metric("process_resident_memory_bytes")
+
+	// Every acknowledged message is stored once, byte-exact.
+	missing, mismatched, duplicated := 0, 0, 0
+	base := "http://" + addr
+	for tid, want := range acked {
+		var list struct{ Messages []struct{ ID int64 } }
+		if err := getJSON(base+"/messages?transaction_id="+url.QueryEscape(tid), &list); err != nil {
+			return err
+		}
+		switch len(list.Messages) {
+		case 0:
+			missing++
+			continue
+		case 1:
+		default:
+			duplicated++
+		}
+		var full struct {
+			SOAP  string `json:"soap"`
+			Parts []struct {
+				SHA256 string `json:"sha256"`
+			} `json:"parts"`
+		}
+		if err := getJSON(fmt.Sprintf("%s/messages/%d", base, list.Messages[0].ID), &full); err != nil {
+			return err
+		}
+		sum := sha256.Sum256([]byte(full.SOAP))
+		var parts []string
+		for _, p := range full.Parts {
+			parts = append(parts, p.SHA256)
+		}
+		if hex.EncodeToString(sum[:]) != want.soap || !slices.Equal(parts, want.parts) {
+			mismatched++
+		}
+	}
+	var stored int
+	var all struct{ Messages []struct{ ID int64 } }
+	after := int64(0)
+	for {
+		if err := getJSON(fmt.Sprintf("%s/messages?limit=1000&after=%d", base, after), &all); err != nil {
+			return err
+		}
+		if len(all.Messages) == 0 {
+			break
+		}
+		stored += len(all.Messages)
+		after = all.Messages[len(all.Messages)-1].ID
+	}
+
+	fmt.Printf("sent %d requests (%d retries) in %v: %d acknowledged, %d refused or unanswered; %d SIGKILLs\n",
+		total, retries, time.Since(start).Round(time.Second), ok, refused, kills)
+	fmt.Printf("distinct messages acknowledged: %d; stored: %d; missing: %d; not byte-exact: %d; stored twice: %d\n",
+		len(acked), stored, missing, mismatched, duplicated)
+	fmt.Printf("receiver after its last restart: goroutines %.0f -> %.0f, resident memory %.1f MB -> %.1f MB\n",
+		g0, g1, m0/(1<<20), m1/(1<<20))
+	flat := g1 <= g0+25 && m1 <= m0*1.5+32<<20
+	switch {
+	case missing > 0 || mismatched > 0 || duplicated > 0:
+		return fmt.Errorf("FAILED: acknowledged messages lost or altered")
+	case kills == 0:
+		return fmt.Errorf("FAILED: the run was too short to kill the receiver (raise -duration)")
+	case !flat:
+		return fmt.Errorf("FAILED: memory or goroutines grew")
+	}
+	fmt.Println("PASS: every acknowledged message is in the store byte-exact, none twice; memory and goroutines flat")
+	return nil
+}
+
+// fingerprint hashes the SOAP part and attachments of a raw request.
+func fingerprint(raw []byte) sent {
+	h, err := swa.ReadHTTP(raw)
+	if err != nil {
+		return sent{}
+	}
+	m, err := swa.ReadBytes(h.ContentType(), h.Body, swa.ReadOptions{})
+	if err != nil {
+		return sent{}
+	}
+	sum := sha256.Sum256(m.SOAP())
+	out := sent{soap: hex.EncodeToString(sum[:])}
+	m.Walk(func(p *swa.Part) {
+		if !p.IsMultipart() && p != m.Root {
+			s := sha256.Sum256(p.Body)
+			out.parts = append(out.parts, hex.EncodeToString(s[:]))
+		}
+	})
+	return out
+}
+
+func getJSON(u string, v any) error {
+	rsp, err := http.Get(u)
+	if err != nil {
+		return err
+	}
+	defer rsp.Body.Close()
+	if rsp.StatusCode != 200 {
+		b, _ := io.ReadAll(rsp.Body)
+		return fmt.Errorf("%s: HTTP %d %s", u, rsp.StatusCode, b)
+	}
+	return json.NewDecoder(rsp.Body).Decode(v)
+}

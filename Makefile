@@ -30,10 +30,11 @@ test: deps vet
 
 # Go benchmarks, each printing its ratio against the baseline measured in
 # the same run (see the closing notes and README "Performance").
-bench:
+# Every comparison of DESIGN.md "Targets", several runs each, written to
+# bench/RESULTS.md (medians, min-max, ratios, scaling).
+bench: deps
 	bash bench/install-tools
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./reference ./mockvibes
-	$(GO) test -run '^$$' -bench . -benchmem ./harness/...
+	$(GO) run ./bench/results
 
 # Every fuzz target for FUZZTIME each (the seeds always run under `make
 # test`). Crashers land in the package's testdata/fuzz; commit them.

@@ -2,6 +2,7 @@ package reference_test
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -131,6 +132,47 @@ func BenchmarkReceiverVsNullHandler(b *testing.B) {
 			b.ReportMetric(pipe.perSec/base.perSec, "nostore-vs-null")
 			b.ReportMetric(float64(recv.p50.Microseconds())/1000, "p50-ms")
 			b.ReportMetric(float64(recv.p99.Microseconds())/1000, "p99-ms")
+		})
+	}
+}
+
+// BenchmarkReceiverScaling shows how the receiver's cost grows with the
+// message size (1 KB … 2 MB, 8 senders) and with the number of senders
+// (1 … 64, 50 KB messages).
+func BenchmarkReceiverScaling(b *testing.B) {
+	type point struct {
+		name, id string
+		n, conc  int
+	}
+	var points []point
+	for _, sz := range []string{"1k", "10k", "100k", "300k", "1m", "2m"} {
+		n := map[string]int{"1k": 2000, "10k": 2000, "100k": 600, "300k": 300, "1m": 120, "2m": 60}[sz]
+		points = append(points, point{"size-" + sz, "680-mo-size-" + sz, n, 8})
+	}
+	for _, c := range []int{1, 4, 16, 64} {
+		points = append(points, point{fmt.Sprintf("senders-%d", c), "680-mo-jpeg", 1000, c})
+	}
+	for _, p := range points {
+		b.Run(p.name, func(b *testing.B) {
+			cs, err := corpus.Get(p.id)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var res result
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				s := start(b, nil)
+				bodies := prepare(b, cs, p.n)
+				b.StartTimer()
+				res = load(b, s.URL, bodies, p.conc)
+				b.StopTimer()
+				s.Close()
+				b.StartTimer()
+			}
+			b.ReportMetric(res.perSec, "msgs/s")
+			b.ReportMetric(res.perSec*float64(cs.Size)/(1<<20), "MB/s")
+			b.ReportMetric(float64(res.p50.Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(res.p99.Microseconds())/1000, "p99-ms")
 		})
 	}
 }

@@ -39,9 +39,9 @@ bench: deps
 # Every fuzz target for FUZZTIME each (the seeds always run under `make
 # test`). Crashers land in the package's testdata/fuzz; commit them.
 fuzz:
-	$(GO) test ./harness/mm7 -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./harness/swa -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./reference -run '^$$' -fuzz '^FuzzReceiver$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./harness/mm7 -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10s
+	$(GO) test ./harness/swa -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10s
+	$(GO) test ./reference -run '^$$' -fuzz '^FuzzReceiver$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10s
 
 fuzz-short:
 	$(MAKE) fuzz FUZZTIME=10s

@@ -51,6 +51,11 @@ func decodeBase64(raw []byte) (out []byte, lenient bool, err error) {
 		}
 	}
 	clean = bytes.TrimRight(clean, "=")
+	// Unpadded input may decode to more than the padded estimate ("00" is
+	// one byte; DecodedLen(2) is 0): size the buffer for it.
+	if need := base64.RawStdEncoding.DecodedLen(len(clean)); need > len(dst) {
+		dst = make([]byte, need)
+	}
 	n, err = base64.RawStdEncoding.Decode(dst, clean)
 	if err != nil {
 		return nil, false, err

@@ -65,7 +65,7 @@ func parseHeader(block []byte, path string) (Header, error) {
 			if len(h) == 0 {
 				return nil, newErr(ErrMalformedHeader, path, "header starts with a continuation line")
 			}
-			h[len(h)-1].Value += " " + string(bytes.TrimSpace(line))
+			h[len(h)-1].Value = strings.TrimSpace(h[len(h)-1].Value + " " + string(bytes.TrimSpace(line)))
 			continue
 		}
 		colon := bytes.IndexByte(line, ':')

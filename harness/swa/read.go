@@ -438,9 +438,9 @@ func (r *reader) part(seg []byte, offset int, path string, depth int) (*Part, er
 	if offset >= 0 {
 		p.offset = offset + bodyStart
 	}
-	ct := h.Get("Content-Type")
+	ct := strings.TrimSpace(h.Get("Content-Type"))
 	if ct == "" {
-		ct = "text/plain; charset=us-ascii" // RFC 2045 section 5.2
+		ct = "text/plain; charset=us-ascii" // RFC 2045 section 5.2: absent or blank
 	}
 	media, params, lenient := ParseContentType(ct)
 	if lenient {

@@ -341,3 +341,24 @@ func TestResolveIDWithInnerBrackets(t *testing.T) {
 		}
 	}
 }
+
+// Regression (found by FuzzRead): a Content-Type folded onto a blank
+// continuation line read as an empty media type, and as text/plain once
+// written back. Blank is absent: the RFC 2045 default.
+func TestBlankContentTypeIsTheDefault(t *testing.T) {
+	m := read(t, "multipart/mixed; boundary=b", []byte("--b\nContent-Type:\n \n\nx\n--b--"))
+	if p := m.Top.Parts[0]; p.MediaType != "text/plain" || p.Params["charset"] != "us-ascii" || p.Header.Get("Content-Type") != "" {
+		t.Fatalf("got %q %v, header %q", p.MediaType, p.Params, p.Header.Get("Content-Type"))
+	}
+}
+
+// Regression (a panic found by FuzzRead): unpadded base64 shorter than a
+// quad ("00") decoded into a buffer sized for padded input.
+func TestBase64WithoutPaddingShorterThanAQuad(t *testing.T) {
+	for body, want := range map[string]string{"00": "\xd3", "AAA": "\x00\x00", "QQ": "A"} {
+		m := read(t, "multipart/mixed; boundary=b", []byte("--b\nContent-Transfer-Encoding: base64\n\n"+body+"\n--b--"))
+		if got := string(m.Top.Parts[0].Body); got != want {
+			t.Errorf("%q: got %q, want %q", body, got, want)
+		}
+	}
+}

@@ -221,6 +221,9 @@ func (w Writer) writeBody(buf *bytes.Buffer, p *Part) error {
 		buf.WriteString(enc)
 	case "quoted-printable":
 		qp := quotedprintable.NewWriter(buf)
+		// Text mode writes every line break as CRLF; a body with bare LF or
+		// CR would come back changed, so it is written in binary mode.
+		qp.Binary = !crlfOnly(p.Body)
 		if _, err := qp.Write(p.Body); err != nil {
 			return err
 		}
@@ -229,6 +232,23 @@ func (w Writer) writeBody(buf *bytes.Buffer, p *Part) error {
 		buf.Write(p.Body)
 	}
 	return nil
+}
+
+// crlfOnly reports whether every CR and LF in b is part of a CRLF.
+func crlfOnly(b []byte) bool {
+	for i, c := range b {
+		switch c {
+		case '\r':
+			if i+1 >= len(b) || b[i+1] != '\n' {
+				return false
+			}
+		case '\n':
+			if i == 0 || b[i-1] != '\r' {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // withParam sets one parameter of a Content-Type value, keeping the others

@@ -256,3 +256,18 @@ func sha256hex(b []byte) string {
 	h.Write(b)
 	return hex.EncodeToString(h.Sum(nil))
 }
+
+// Regression (found by FuzzRead): a quoted-printable body with a bare LF
+// came back with CRLF, because text-mode QP rewrites line breaks.
+func TestQuotedPrintableKeepsBareLineFeeds(t *testing.T) {
+	for _, body := range []string{"\n", "a\nb", "a\rb", "a\r\nb\n", "Grüße\r\nzwei\r\n"} {
+		m := swa.New(swa.StyleStrict, []byte(soap), swa.NewPart("text/plain; charset=utf-8", "quoted-printable", []byte(body)))
+		ct, raw, err := swa.Writer{}.Write(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := read(t, ct, raw).Top.Parts[1].Body; string(got) != body {
+			t.Errorf("%q came back as %q", body, got)
+		}
+	}
+}

@@ -1,0 +1,186 @@
+package check_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mm7harness/mm7harness/harness/check"
+	"github.com/mm7harness/mm7harness/harness/mm7"
+	"github.com/mm7harness/mm7harness/harness/xsd"
+)
+
+func answer(t *testing.T, status int, ct string, body string) *check.Input {
+	t.Helper()
+	s, err := xsd.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := http.Header{}
+	if ct != "" {
+		h.Set("Content-Type", ct)
+	}
+	return &check.Input{Version: mm7.V680, Request: mm7.KindDeliverReq, RequestRel: mm7.Rel6MM7v1_4, RequestMM7: "6.8.0",
+		TransactionID: "becc3e4a6e065bd6", Profile: check.ProfileVibes, Budget: 2 * time.Second, Schemas: s,
+		Answer: check.Answer{Status: status, Header: h, Body: []byte(body), Latency: time.Millisecond}}
+}
+
+func good(t *testing.T) string {
+	b, err := mm7.EncodeMessage(mm7.V680, "becc3e4a6e065bd6", &mm7.DeliverRsp{Response: mm7.Response{Status: mm7.Status{Code: 1000, Text: "Success"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func judge(t *testing.T, id string, in *check.Input) check.Result {
+	t.Helper()
+	c, ok := check.Get(id)
+	if !ok {
+		t.Fatalf("no check %s", id)
+	}
+	return c.Judge(in)
+}
+
+func TestCatalogue(t *testing.T) {
+	cs := check.Catalogue()
+	if len(cs) < 15 {
+		t.Fatalf("%d checks", len(cs))
+	}
+	for _, c := range cs {
+		if c.ID == "" || c.Level == "" || c.Source == "" || c.Requirement == "" || (c.Group == check.GroupAnswer) != (c.Judge != nil) {
+			t.Errorf("incomplete check %+v", c)
+		}
+		if strings.ContainsAny(c.ID, " /.") || strings.ToLower(c.ID) != c.ID {
+			t.Errorf("%q is not a slug", c.ID)
+		}
+	}
+}
+
+// A correct answer passes every answer check.
+func TestCorrectAnswerPasses(t *testing.T) {
+	for _, c := range check.Catalogue() {
+		if c.Judge == nil {
+			continue
+		}
+		in := answer(t, 200, "text/xml; charset=utf-8", good(t))
+		in.Profile = check.ProfileStrict
+		if r := c.Judge(in); !r.Pass {
+			t.Errorf("%s: %s", c.ID, r.Message())
+		}
+	}
+}
+
+func TestEachCheckCatchesItsDefect(t *testing.T) {
+	g := good(t)
+	cases := []struct {
+		id   string
+		in   *check.Input
+		want string // in the actual
+	}{
+		{"transport-status-2xx", answer(t, 503, "text/plain", "busy"), "HTTP 503"},
+		{"transport-content-type", answer(t, 200, "text/html", g), `"text/html"`},
+		{"envelope-well-formed", answer(t, 200, "text/xml", g[:len(g)/2]), "xml-malformed"},
+		{"envelope-soap11", answer(t, 200, "text/xml", "<html/>"), "document element is html"},
+		{"rsp-transaction-id", answer(t, 200, "text/xml", strings.Replace(g, "becc3e4a6e065bd6", "x", 1)), `"x"`},
+		{"rsp-kind", answer(t, 200, "text/xml", strings.ReplaceAll(g, "DeliverRsp", "DeliveryReportRsp")), "DeliveryReportRsp"},
+		{"rsp-namespace", answer(t, 200, "text/xml", strings.ReplaceAll(g, "REL-6-MM7-1-4", "REL-6-MM7-1-2")), "REL-6-MM7-1-2"},
+		{"rsp-mm7version", answer(t, 200, "text/xml", strings.Replace(g, ">6.8.0<", ">6.5.0<", 1)), `"6.5.0"`},
+		{"rsp-status-success", answer(t, 200, "text/xml", strings.Replace(g, ">1000<", ">4000<", 1)), "4000"},
+		{"schema-valid", answer(t, 200, "text/xml", strings.Replace(g, "<StatusText>Success</StatusText>", "", 1)), "StatusText"},
+		{"transport-keep-alive", func() *check.Input {
+			in := answer(t, 200, "text/xml", g)
+			in.Answer.Header.Set("Connection", "close")
+			return in
+		}(), "Connection: close"},
+		{"transport-latency", func() *check.Input {
+			in := answer(t, 200, "text/xml", g)
+			in.Answer.Latency = 3 * time.Second
+			return in
+		}(), "3s"},
+	}
+	for _, c := range cases {
+		r := judge(t, c.id, c.in)
+		if r.Pass || r.NotApplicable || !strings.Contains(r.Actual, c.want) || r.Expected == "" {
+			t.Errorf("%s: %+v, want a failure whose actual mentions %q", c.id, r, c.want)
+		}
+	}
+}
+
+// The profiles: a blank 200 passes under vibes and fails under strict; a
+// missing MM7Version passes under vibes (Vibes' own sample lacks it).
+func TestProfiles(t *testing.T) {
+	blank := answer(t, 200, "", "")
+	if r := judge(t, "rsp-status-success", blank); !r.Pass {
+		t.Errorf("blank 200 under vibes: %+v", r)
+	}
+	blank.Profile = check.ProfileStrict
+	if r := judge(t, "answer-is-soap", blank); r.Pass {
+		t.Error("blank 200 passes answer-is-soap under strict")
+	}
+	noVersion := strings.Replace(good(t), "<MM7Version>6.8.0</MM7Version>", "", 1)
+	in := answer(t, 200, "text/xml", noVersion)
+	if r := judge(t, "rsp-mm7version", in); !r.Pass {
+		t.Errorf("missing MM7Version under vibes: %+v", r)
+	}
+	if r := judge(t, "schema-valid", in); !r.Pass {
+		t.Errorf("missing MM7Version makes schema-valid fail under vibes: %+v", r)
+	}
+	in = answer(t, 200, "text/xml", noVersion)
+	in.Profile = check.ProfileStrict
+	if judge(t, "rsp-mm7version", in).Pass || judge(t, "schema-valid", in).Pass {
+		t.Error("missing MM7Version passes under strict")
+	}
+}
+
+// Regression: an empty 500 body was judged as malformed XML, failing
+// envelope-well-formed beside transport-status-2xx.
+func TestEmptyNon2xxBodyIsNotJudgedAsXML(t *testing.T) {
+	in := answer(t, 500, "", "")
+	for _, id := range []string{"envelope-well-formed", "envelope-soap11", "schema-valid", "rsp-kind"} {
+		if r := judge(t, id, in); !r.NotApplicable {
+			t.Errorf("%s on an empty 500: %+v, want not applicable", id, r)
+		}
+	}
+}
+
+// Checks that need a SOAP answer do not pile up on one that is not SOAP.
+func TestDependentChecksStepAside(t *testing.T) {
+	in := answer(t, 200, "text/html", "<html><body>Error</body></html>")
+	for _, id := range []string{"schema-valid", "rsp-kind", "rsp-transaction-id", "rsp-status-success"} {
+		if r := judge(t, id, in); !r.NotApplicable {
+			t.Errorf("%s on an HTML page: %+v", id, r)
+		}
+	}
+}
+
+func TestRobustness(t *testing.T) {
+	fault, _ := mm7.EncodeMessage(mm7.V680, "t", &mm7.Fault{Code: "Client", String: "bad",
+		Detail: &mm7.VASPErrorRsp{Response: mm7.Response{Status: mm7.Status{Code: 2007, Text: "Message format corrupt"}}}})
+	cases := []struct {
+		a        check.Answer
+		accepted bool
+	}{
+		{check.Answer{Status: 200}, true},
+		{check.Answer{Status: 200, Body: []byte(good(t))}, true},
+		{check.Answer{Status: 200, Body: fault}, false},
+		{check.Answer{Status: 500, Body: fault}, false},
+		{check.Answer{Status: 400}, false},
+		{check.Answer{Status: 200, Body: []byte(strings.Replace(good(t), ">1000<", ">2007<", 1))}, false},
+	}
+	for i, c := range cases {
+		if got := check.Accepted(c.a); got != c.accepted {
+			t.Errorf("case %d: Accepted = %v", i, got)
+		}
+		if r := check.NotAccepted(c.a); r.Pass == c.accepted {
+			t.Errorf("case %d: NotAccepted %+v", i, r)
+		}
+	}
+	if !check.StillServes(check.Answer{Status: 204}).Pass || check.StillServes(check.Answer{Err: "reset"}).Pass {
+		t.Error("StillServes")
+	}
+	if r := check.RetryAccepted(check.Answer{Status: 200}, check.Answer{Status: 500}); r.Pass {
+		t.Error("a refused retry passes")
+	}
+}

@@ -39,9 +39,9 @@ var jobs = []job{
 // target is one comparison of DESIGN.md.
 type target struct {
 	what, bench, metric string
-	want               float64
-	atMost             bool
-	baseline           string
+	want                float64
+	atMost              bool
+	baseline            string
 }
 
 var targets = []target{

@@ -38,11 +38,8 @@ func corpusList(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&origin, "origin", "", "only cases of `ORIGIN`: seed, vibes-doc, synthesized, quirk, negative")
 	fs.StringVar(&outcome, "outcome", "", "only cases a correct endpoint gives `OUTCOME`: accept, reject, survive")
 	format := fs.String("format", "text", "output `FORMAT`: text or json")
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return 0
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if f.Flavour != "" {
 		v, err := mm7.ParseVersion(f.Flavour)
@@ -80,11 +77,8 @@ func corpusShow(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("corpus show", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	raw := fs.Bool("raw", false, "print the request's exact bytes instead")
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return 0
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() != 1 {
 		fmt.Fprintln(stderr, "usage: mm7harness corpus show [--raw] ID")

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -45,6 +46,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "mm7harness: unknown command %q\n\n", args[0])
 	usage(stderr)
 	return exitUsage
+}
+
+// parseFlags parses a command's flags. When the command should stop — help
+// was asked for (status 0) or a flag is wrong (status 2, the flag package
+// has said why) — it returns the status and false.
+func parseFlags(fs *flag.FlagSet, args []string) (int, bool) {
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return 0, false
+		}
+		return exitUsage, false
+	}
+	return 0, true
 }
 
 func usage(w io.Writer) {

@@ -52,11 +52,8 @@ func runPlay(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "\nflags:")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return 0
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "mm7harness play: "+format+"\n", a...)
@@ -220,11 +217,8 @@ func runMock(args []string, stdout, stderr io.Writer) int {
 	retryInterval := fs.Duration("retry-interval", mockvibes.VibesRetryInterval, "wait between delivery report retries (Vibes: 5m)")
 	timeout := fs.Duration("callback-timeout", mockvibes.VibesTimeout, "how long a callback waits for its answer (Vibes: 2s)")
 	reportDelay := fs.Duration("report-delay", 200*time.Millisecond, "time between the Forwarded report and the final one")
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return 0
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	prof, err := mockvibes.ParseProfiles(*profiles)
 	if err != nil {

@@ -80,8 +80,9 @@ func encodeAddress(e *xml.Encoder, a Address) error {
 	return e.EncodeElement(w, xml.StartElement{Name: xml.Name{Local: string(a.Kind)}})
 }
 
-// UnmarshalXML reads an addressType element: its one child names the form.
-func (a *Address) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+// eachChild calls f for every child element of the element just started,
+// until its end; f must consume the child (decode or skip it).
+func eachChild(d *xml.Decoder, f func(xml.StartElement) error) error {
 	for {
 		t, err := d.Token()
 		if err != nil {
@@ -89,17 +90,24 @@ func (a *Address) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 		}
 		switch t := t.(type) {
 		case xml.StartElement:
-			got, ok, err := decodeAddress(d, t)
-			if err != nil {
+			if err := f(t); err != nil {
 				return err
-			}
-			if ok && !a.valid() {
-				*a = got
 			}
 		case xml.EndElement:
 			return nil
 		}
 	}
+}
+
+// UnmarshalXML reads an addressType element: its one child names the form.
+func (a *Address) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return eachChild(d, func(t xml.StartElement) error {
+		got, ok, err := decodeAddress(d, t)
+		if ok && !a.valid() {
+			*a = got
+		}
+		return err
+	})
 }
 
 // MarshalXML writes an addressType element.
@@ -135,55 +143,26 @@ func (r *Recipients) All() []Address {
 
 // UnmarshalXML reads a Recipients element.
 func (r *Recipients) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
-	for {
-		t, err := d.Token()
-		if err != nil {
-			return err
+	return eachChild(d, func(t xml.StartElement) error {
+		var list *[]Address
+		switch t.Name.Local {
+		case "To":
+			list = &r.To
+		case "Cc":
+			list = &r.Cc
+		case "Bcc":
+			list = &r.Bcc
+		default:
+			return d.Skip()
 		}
-		switch t := t.(type) {
-		case xml.StartElement:
-			var list *[]Address
-			switch t.Name.Local {
-			case "To":
-				list = &r.To
-			case "Cc":
-				list = &r.Cc
-			case "Bcc":
-				list = &r.Bcc
-			default:
-				if err := d.Skip(); err != nil {
-					return err
-				}
-				continue
-			}
-			if err := decodeAddressList(d, list); err != nil {
-				return err
-			}
-		case xml.EndElement:
-			return nil
-		}
-	}
-}
-
-func decodeAddressList(d *xml.Decoder, list *[]Address) error {
-	for {
-		t, err := d.Token()
-		if err != nil {
-			return err
-		}
-		switch t := t.(type) {
-		case xml.StartElement:
+		return eachChild(d, func(t xml.StartElement) error {
 			a, ok, err := decodeAddress(d, t)
-			if err != nil {
-				return err
-			}
 			if ok {
 				*list = append(*list, a)
 			}
-		case xml.EndElement:
-			return nil
-		}
-	}
+			return err
+		})
+	})
 }
 
 // MarshalXML writes a Recipients element.

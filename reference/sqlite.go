@@ -71,6 +71,7 @@ CREATE TABLE IF NOT EXISTS parts (
 // own connections and never wait for writes.
 type SQLite struct {
 	w, r    *sql.DB
+	ins     inserts
 	saves   chan *saveReq
 	done    chan struct{}
 	mu      sync.RWMutex // held to send on saves, and to close it
@@ -127,13 +128,19 @@ func OpenSQLite(path string, sync Sync) (*SQLite, error) {
 		w.Close()
 		return nil, fmt.Errorf("reference: %s: %w", path, err)
 	}
+	ins, err := prepareInserts(w)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("reference: %s: %w", path, err)
+	}
 	r, err := sql.Open("sqlite3", dsn("ro"))
 	if err != nil {
+		ins.close()
 		w.Close()
 		return nil, err
 	}
 	r.SetMaxOpenConns(8)
-	s := &SQLite{w: w, r: r, saves: make(chan *saveReq, maxBatch*4), done: make(chan struct{})}
+	s := &SQLite{w: w, r: r, ins: ins, saves: make(chan *saveReq, maxBatch*4), done: make(chan struct{})}
 	go s.writer()
 	return s, nil
 }
@@ -172,7 +179,7 @@ func (s *SQLite) commit(batch []*saveReq) {
 				results[i].err = req.ctx.Err()
 				continue
 			}
-			results[i].id, results[i].dup, results[i].err = insert(tx, req.rec)
+			results[i].id, results[i].dup, results[i].err = s.ins.insert(tx, req.rec)
 			if results[i].err != nil {
 				return results[i].err
 			}
@@ -187,9 +194,48 @@ func (s *SQLite) commit(batch []*saveReq) {
 	}
 }
 
-func insert(tx *sql.Tx, r *Record) (int64, bool, error) {
+// inserts are the writer's statements, prepared once on its only
+// connection: preparing them afresh for every message cost more than
+// running them.
+type inserts struct{ find, message, part *sql.Stmt }
+
+func prepareInserts(db *sql.DB) (inserts, error) {
+	var ins inserts
+	var err error
+	prep := func(q string) *sql.Stmt {
+		if err != nil {
+			return nil
+		}
+		var st *sql.Stmt
+		st, err = db.Prepare(q)
+		return st
+	}
+	ins.find = prep(`SELECT id FROM messages WHERE kind = ? AND transaction_id = ?`)
+	ins.message = prep(`INSERT INTO messages (received_at, kind, flavour, release, transaction_id, message_id, linked_id,
+		sender, sender_kind, recipients, subject, date, mm_status, status_text, deviations, content_type, soap, raw)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	ins.part = prep(`INSERT INTO parts (message, n, path, content_type, content_id, content_location, encoding, header, size, sha256, body)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		ins.close()
+		return inserts{}, err
+	}
+	return ins, nil
+}
+
+func (ins inserts) close() error {
+	var errs []error
+	for _, st := range []*sql.Stmt{ins.find, ins.message, ins.part} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (ins inserts) insert(tx *sql.Tx, r *Record) (int64, bool, error) {
 	var id int64
-	err := tx.QueryRow(`SELECT id FROM messages WHERE kind = ? AND transaction_id = ?`, r.Kind, r.TransactionID).Scan(&id)
+	err := tx.Stmt(ins.find).QueryRow(r.Kind, r.TransactionID).Scan(&id)
 	if err == nil {
 		return id, true, nil
 	}
@@ -198,9 +244,7 @@ func insert(tx *sql.Tx, r *Record) (int64, bool, error) {
 	}
 	recipients, _ := json.Marshal(nonNil(r.Recipients))
 	deviations, _ := json.Marshal(nonNil(r.Deviations))
-	res, err := tx.Exec(`INSERT INTO messages (received_at, kind, flavour, release, transaction_id, message_id, linked_id,
-		sender, sender_kind, recipients, subject, date, mm_status, status_text, deviations, content_type, soap, raw)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	res, err := tx.Stmt(ins.message).Exec(
 		r.ReceivedAt.UTC().Format(time.RFC3339Nano), r.Kind, r.Flavour, r.Release, r.TransactionID, r.MessageID, r.LinkedID,
 		r.Sender, r.SenderKind, string(recipients), r.Subject, r.Date, r.MMStatus, r.StatusText, string(deviations),
 		r.ContentType, nonNilBytes(r.SOAP), r.Raw)
@@ -211,10 +255,9 @@ func insert(tx *sql.Tx, r *Record) (int64, bool, error) {
 	if err != nil {
 		return 0, false, err
 	}
+	part := tx.Stmt(ins.part)
 	for _, p := range r.Parts {
-		if _, err := tx.Exec(`INSERT INTO parts (message, n, path, content_type, content_id, content_location, encoding, header, size, sha256, body)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, p.N, p.Path, p.ContentType, p.ContentID, p.ContentLocation, p.Encoding, p.Header, p.Size, p.SHA256, nonNilBytes(p.Body)); err != nil {
+		if _, err := part.Exec(id, p.N, p.Path, p.ContentType, p.ContentID, p.ContentLocation, p.Encoding, p.Header, p.Size, p.SHA256, nonNilBytes(p.Body)); err != nil {
 			return 0, false, err
 		}
 	}
@@ -363,5 +406,5 @@ func (s *SQLite) Close() error {
 	close(s.saves)
 	s.mu.Unlock()
 	<-s.done
-	return errors.Join(s.w.Close(), s.r.Close())
+	return errors.Join(s.ins.close(), s.w.Close(), s.r.Close())
 }

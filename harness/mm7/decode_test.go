@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mm7harness/mm7harness/harness/internal/mm7gen"
 	"github.com/mm7harness/mm7harness/harness/mm7"
 )
 
@@ -235,7 +236,7 @@ func TestBadInput(t *testing.T) {
 			strings.Replace(envelope(ns6, good)[len(`<?xml version="1.0" encoding="UTF-8"?>`):], "tid-1", "&x;", 1), mm7.ReasonDTD, 2007},
 		{"external entity on a URL", `<!DOCTYPE e [<!ENTITY x SYSTEM "http://127.0.0.1:9/x">]>` +
 			strings.Replace(envelope(ns6, good)[len(`<?xml version="1.0" encoding="UTF-8"?>`):], "tid-1", "&x;", 1), mm7.ReasonDTD, 2007},
-		{"billion laughs", billionLaughs, mm7.ReasonDTD, 2007},
+		{"billion laughs", mm7gen.BillionLaughs, mm7.ReasonDTD, 2007},
 		{"undeclared entity", strings.Replace(envelope(ns6, good), "tid-1", "&lol;", 1), mm7.ReasonMalformed, 2007},
 		{"element after the root", envelope(ns6, good) + "<x/>", mm7.ReasonMalformed, 2007},
 	}
@@ -258,20 +259,6 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 }
-
-const billionLaughs = `<?xml version="1.0"?>
-<!DOCTYPE lolz [
- <!ENTITY lol "lol">
- <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
- <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
- <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
- <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
- <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
- <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
- <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
- <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
-]>
-<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>&lol9;</soap:Body></soap:Envelope>`
 
 func TestDecodeTooLarge(t *testing.T) {
 	doc := envelope(ns6, dlr(ns6, "6.8.0", "2026-01-02T03:04:05Z"))

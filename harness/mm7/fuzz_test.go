@@ -30,7 +30,7 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	}
-	f.Add([]byte(billionLaughs), "")
+	f.Add([]byte(mm7gen.BillionLaughs), "")
 	f.Fuzz(func(t *testing.T, data []byte, charset string) {
 		env, err := mm7.Decode(data, charset)
 		if err != nil || env == nil || env.Message == nil || env.Version.IsZero() {

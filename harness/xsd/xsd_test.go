@@ -259,7 +259,7 @@ func TestLibxml2PrintsNothing(t *testing.T) {
 	out := captureStderr(t, func() {
 		s.Validate([]byte("<a><b></a>"))
 		s.Validate([]byte(env(`<m:Nope xmlns:m="` + ns6 + `"/>`)))
-		s.Validate([]byte(billionLaughs))
+		s.Validate([]byte(mm7gen.BillionLaughs))
 		dir := t.TempDir()
 		os.WriteFile(filepath.Join(dir, "broken.xsd"), []byte(`<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="http://schemas.xmlsoap.org/soap/envelope/"><xs:element name="E" type="nope"/></xs:schema>`), 0o644)
 		if _, err := xsd.LoadDir(dir); err == nil {
@@ -270,20 +270,6 @@ func TestLibxml2PrintsNothing(t *testing.T) {
 		t.Fatalf("libxml2 wrote to stderr: %q", out)
 	}
 }
-
-const billionLaughs = `<?xml version="1.0"?>
-<!DOCTYPE lolz [
- <!ENTITY lol "lol">
- <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
- <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
- <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
- <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
- <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
- <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
- <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
- <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
-]>
-<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>&lol9;</soap:Body></soap:Envelope>`
 
 // Hostile documents make libxml2 read nothing: not a local file, not a URL.
 func TestNothingIsReadFromDiskOrNetwork(t *testing.T) {
@@ -305,7 +291,7 @@ func TestNothingIsReadFromDiskOrNetwork(t *testing.T) {
 		"parameter entity":    `<?xml version="1.0"?><!DOCTYPE e [<!ENTITY % p SYSTEM "` + srv.URL + `/p"> %p;]><e/>`,
 		"XInclude":            `<e xmlns:xi="http://www.w3.org/2001/XInclude"><xi:include href="file://` + secret + `" parse="text"/></e>`,
 		"schemaLocation hint": `<m:DeliverRsp xmlns:m="` + ns6 + `" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="` + ns6 + ` ` + srv.URL + `/s.xsd"/>`,
-		"billion laughs":      billionLaughs,
+		"billion laughs":      mm7gen.BillionLaughs,
 	}
 	s := embedded(t)
 	before := xsd.RefusedLoads()

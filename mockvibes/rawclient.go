@@ -6,43 +6,52 @@ package mockvibes
 
 import (
 	"bufio"
-	"bytes"
+	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
-	"net/http"
+	"net/url"
 	"os"
+	"syscall"
 	"time"
 )
 
-// conn is one keep-alive connection to the endpoint, recording what it
-// reads so exchanges keep the exact response bytes.
+// conn is one keep-alive connection to the endpoint.
 type conn struct {
-	c   net.Conn
-	rec recorder
-	br  *bufio.Reader
+	c  net.Conn
+	br *bufio.Reader
 }
 
-type recorder struct {
-	r   io.Reader
-	buf bytes.Buffer
-}
-
-func (r *recorder) Read(p []byte) (int, error) {
-	n, err := r.r.Read(p)
-	r.buf.Write(p[:n])
-	return n, err
-}
-
-func dial(addr string, timeout time.Duration) (*conn, error) {
-	c, err := net.DialTimeout("tcp", addr, timeout)
+// dial connects to the endpoint of u: TCP, and TLS for https.
+func dial(u *url.URL, timeout time.Duration, tlsConfig *tls.Config) (*conn, error) {
+	host := u.Host
+	if u.Port() == "" {
+		port := "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+		host = net.JoinHostPort(u.Hostname(), port)
+	}
+	d := &net.Dialer{Timeout: timeout}
+	var c net.Conn
+	var err error
+	if u.Scheme == "https" {
+		cfg := tlsConfig.Clone()
+		if cfg == nil {
+			cfg = &tls.Config{}
+		}
+		if cfg.ServerName == "" {
+			cfg.ServerName = u.Hostname()
+		}
+		c, err = tls.DialWithDialer(d, "tcp", host, cfg)
+	} else {
+		c, err = d.Dial("tcp", host)
+	}
 	if err != nil {
 		return nil, err
 	}
-	cn := &conn{c: c}
-	cn.rec.r = c
-	cn.br = bufio.NewReaderSize(&cn.rec, 64<<10)
-	return cn, nil
+	return &conn{c: c, br: bufio.NewReaderSize(c, 64<<10)}, nil
 }
 
 // writer sends a request's bytes; profiles replace it to dribble or cut.
@@ -53,35 +62,47 @@ func writeAll(c net.Conn, req []byte) error {
 	return err
 }
 
-// roundTrip writes req and reads one response, within timeout.
-func (cn *conn) roundTrip(req []byte, timeout time.Duration, send writer) (status int, raw []byte, closeAfter bool, err error) {
-	cn.c.SetDeadline(time.Now().Add(timeout))
-	cn.rec.buf.Reset()
-	if err := send(cn.c, req); err != nil {
-		return 0, nil, true, err
-	}
-	rsp, err := http.ReadResponse(cn.br, nil)
-	if err != nil {
-		return 0, cn.consumed(), true, err
-	}
-	_, err = io.Copy(io.Discard, rsp.Body)
-	rsp.Body.Close()
-	raw = cn.consumed()
-	if err != nil {
-		return rsp.StatusCode, raw, true, err
-	}
-	return rsp.StatusCode, raw, rsp.Close, nil
+// writerGrace is how long an answered request's writer may take to
+// return: it has usually returned already, but the goroutine may not have
+// said so yet.
+const writerGrace = 100 * time.Millisecond
+
+// result is one request's fate on a connection.
+type result struct {
+	rsp *response // nil when not even a status line came
+	err error     // non-nil: no complete answer
+	// reusable: the connection may carry the next request.
+	reusable bool
 }
 
-// consumed is what this exchange read: everything recorded minus what the
-// buffer holds beyond the response.
-func (cn *conn) consumed() []byte {
-	b := cn.rec.buf.Bytes()
-	n := len(b) - cn.br.Buffered()
-	if n < 0 {
-		n = 0
+// roundTrip writes req while it reads the answer, so an endpoint that
+// answers before the request is complete (a 413 on a huge body) is heard;
+// everything ends by deadline.
+func (cn *conn) roundTrip(req []byte, deadline time.Time, send writer, lim ResponseLimits) result {
+	cn.c.SetDeadline(deadline)
+	wrote := make(chan error, 1)
+	go func() { wrote <- send(cn.c, req) }()
+	rsp, err := readResponse(cn.br, lim)
+	var werr error
+	select {
+	case werr = <-wrote:
+	case <-time.After(writerGrace):
+		// Answered before the request was written out (the writer is
+		// still blocked): the connection cannot carry another request, and
+		// closing it ends the writer.
+		cn.c.Close()
+		werr = <-wrote
+		if err == nil {
+			return result{rsp: rsp}
+		}
 	}
-	return append([]byte(nil), b[:n]...)
+	if err != nil && werr != nil && !isTimeout(werr) && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || isReset(err)) {
+		err = fmt.Errorf("%w (while sending: %v)", err, werr)
+	}
+	if err != nil {
+		return result{rsp: rsp, err: err}
+	}
+	return result{rsp: rsp, reusable: !rsp.closes}
 }
 
 func (cn *conn) close() { cn.c.Close() }
@@ -90,4 +111,9 @@ func (cn *conn) close() { cn.c.Close() }
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}
+
+// isReset reports whether err is the peer resetting the connection.
+func isReset(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }

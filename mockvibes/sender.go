@@ -2,8 +2,11 @@ package mockvibes
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -41,11 +44,21 @@ type Exchange struct {
 	Start         time.Time     `json:"start"`
 	Duration      time.Duration `json:"duration_ns"`
 	Reused        bool          `json:"connection_reused"`
-	Status        int           `json:"status,omitempty"` // 0 when no answer came
-	Timeout       bool          `json:"timeout,omitempty"`
-	Err           string        `json:"error,omitempty"`
-	Request       []byte        `json:"-"`
-	Response      []byte        `json:"-"`
+	Status        int           `json:"status,omitempty"`  // 0 when no complete answer came
+	Interim       []int         `json:"interim,omitempty"` // 1xx responses skipped before the answer
+	// Truncated: the answer's body passed the response limit and was not
+	// read further.
+	Truncated bool `json:"truncated,omitempty"`
+	// Closed: the endpoint ended the connection with this answer.
+	Closed  bool   `json:"closed,omitempty"`
+	Timeout bool   `json:"timeout,omitempty"`
+	Err     string `json:"error,omitempty"`
+	Request []byte `json:"-"`
+	// Response is every byte read (interim responses, the answer's
+	// header and body as framed), at most the response limits.
+	Response []byte      `json:"-"`
+	Header   http.Header `json:"-"` // the answer's header
+	Body     []byte      `json:"-"` // the answer's body, de-chunked
 }
 
 // OK reports whether Vibes would count the exchange as delivered: any 2xx.
@@ -54,9 +67,15 @@ func (e *Exchange) OK() bool { return e.Status >= 200 && e.Status < 300 }
 // Sender posts messages to an endpoint as Vibes does.
 type Sender struct {
 	Endpoint    string
-	Concurrency int           // connections; default 1
-	Rate        float64       // messages per second across all connections; 0 is unlimited
-	Timeout     time.Duration // default VibesTimeout
+	Concurrency int     // connections; default 1
+	Rate        float64 // messages per second across all connections; 0 is unlimited
+	// Timeout bounds each attempt, from dialling to the last byte of the
+	// answer; default VibesTimeout.
+	Timeout time.Duration
+	// Limits bound each answer read (default DefaultResponseLimits).
+	Limits ResponseLimits
+	// TLS configures https endpoints; nil verifies against the system roots.
+	TLS *tls.Config
 	// RetryInterval and MaxRetries are Vibes' retry policy; tests shrink the
 	// interval. A negative MaxRetries disables retries.
 	RetryInterval time.Duration
@@ -273,38 +292,90 @@ func (s *Sender) resend(ctx context.Context, u *url.URL, j *job, retries chan<- 
 // send performs one attempt and schedules the next when it fails.
 func (s *Sender) send(ctx context.Context, u *url.URL, cn *conn, j *job, retries chan<- *job, pending *sync.WaitGroup, count int) *conn {
 	defer pending.Done()
-	ex := &Exchange{Message: j.msg.Name, Attempt: j.attempt, TransactionID: j.tid, Start: time.Now(), Request: j.raw}
-	reused := cn != nil
-	if cn == nil {
-		var err error
-		if cn, err = dial(u.Host, s.Timeout); err != nil {
-			ex.Err, ex.Timeout = err.Error(), isTimeout(err)
-		}
-	}
-	if cn != nil {
-		send := writer(writeAll)
-		for _, p := range s.Profiles {
-			if p.Send != nil {
-				send = p.Send
-			}
-		}
-		status, raw, closeAfter, err := cn.roundTrip(j.raw, s.Timeout, send)
-		ex.Status, ex.Response, ex.Reused = status, raw, reused
-		if err != nil {
-			ex.Err, ex.Timeout = err.Error(), isTimeout(err)
-		}
-		if err != nil || closeAfter {
-			cn.close()
-			cn = nil
-		}
-	}
-	ex.Duration = time.Since(ex.Start)
+	ex, cn := s.attempt(u, cn, j)
 	s.record(ex, count)
 	if !ex.OK() && j.attempt <= s.MaxRetries && s.MaxRetries > 0 && ctx.Err() == nil {
 		pending.Add(1)
 		retries <- &job{msg: j.msg, raw: j.raw, tid: j.tid, attempt: j.attempt + 1, due: time.Now().Add(s.RetryInterval)}
 	}
 	return cn
+}
+
+// attempt sends one request on cn (or a new connection) within the
+// timeout; it returns the connection when it can carry the next request.
+func (s *Sender) attempt(u *url.URL, cn *conn, j *job) (*Exchange, *conn) {
+	ex := &Exchange{Message: j.msg.Name, Attempt: j.attempt, TransactionID: j.tid, Start: time.Now(), Request: j.raw}
+	deadline := ex.Start.Add(s.Timeout)
+	defer func() { ex.Duration = time.Since(ex.Start) }()
+	ex.Reused = cn != nil
+	if cn == nil {
+		var err error
+		if cn, err = dial(u, s.Timeout, s.TLS); err != nil {
+			ex.Err, ex.Timeout, ex.Closed = err.Error(), isTimeout(err), true
+			return ex, nil
+		}
+	}
+	send := writer(writeAll)
+	for _, p := range s.Profiles {
+		if p.Send != nil {
+			send = p.Send
+		}
+	}
+	res := cn.roundTrip(j.raw, deadline, send, s.Limits)
+	if rsp := res.rsp; rsp != nil {
+		ex.Response, ex.Interim = rsp.raw, rsp.interim
+		if res.err == nil {
+			ex.Status, ex.Header, ex.Body, ex.Truncated = rsp.status, rsp.header, rsp.body, rsp.truncated
+		}
+	}
+	if res.err != nil {
+		ex.Err, ex.Timeout = describe(res.err, ex.Response), isTimeout(res.err)
+	}
+	if !res.reusable {
+		ex.Closed = true
+		cn.close()
+		return ex, nil
+	}
+	return ex, cn
+}
+
+// describe says why an attempt has no complete answer.
+func describe(err error, got []byte) string {
+	switch {
+	case isTimeout(err) && len(got) == 0:
+		return "no answer within the time limit"
+	case isTimeout(err):
+		return fmt.Sprintf("the answer was not complete within the time limit (%d bytes came)", len(got))
+	case errors.Is(err, io.EOF) && len(got) == 0:
+		return "the endpoint closed the connection without answering"
+	case errors.Is(err, errHeaderTooLarge):
+		return fmt.Sprintf("the answer's header block is larger than %d bytes; the harness reads no further", DefaultResponseLimits.MaxHeaderBytes)
+	}
+	return err.Error()
+}
+
+// Do sends one message once, on a connection of its own, and returns the
+// exchange: no retries, whatever the answer. The attempt ends within
+// Timeout whatever the endpoint does.
+func (s *Sender) Do(m Message) (*Exchange, error) {
+	u, err := url.Parse(s.Endpoint)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("mockvibes: endpoint %q is not an absolute URL", s.Endpoint)
+	}
+	if s.Timeout <= 0 {
+		s.Timeout = VibesTimeout
+	}
+	raw, tid := m.Raw, ""
+	if m.Case != nil || raw != nil {
+		if raw, tid, err = s.prepare(m, u); err != nil {
+			return nil, fmt.Errorf("mockvibes: %s: %w", m.Name, err)
+		}
+	}
+	ex, cn := s.attempt(u, nil, &job{msg: m, raw: raw, tid: tid, attempt: 1})
+	if cn != nil {
+		cn.close()
+	}
+	return ex, nil
 }
 
 func (s *Sender) record(ex *Exchange, count int) {

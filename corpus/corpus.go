@@ -118,7 +118,7 @@ func (c *Case) Raw() ([]byte, error) {
 // Open streams the whole request (stored or generated) and gives its size.
 func (c *Case) Open() (io.Reader, int64, error) {
 	if c.Generator != "" {
-		return openGenerated(c.Generator)
+		return openGenerated(c.Generator, c.Flavour)
 	}
 	b, err := c.Raw()
 	if err != nil {
@@ -219,7 +219,10 @@ func (c *Case) NewRequest(endpoint string) (*http.Request, string, error) {
 	var body io.Reader
 	var n int64
 	if c.Generator != "" {
-		g := generators[c.Generator]
+		g, err := generator(c.Generator, c.Flavour)
+		if err != nil {
+			return nil, "", err
+		}
 		h, err := swa.ReadHTTP(g.head())
 		if err != nil {
 			return nil, "", err

@@ -124,7 +124,7 @@ func TestEveryCaseReadsAsTheManifestSays(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := c.Expect.Failure
-			if c.Expect.Outcome == corpus.Accept {
+			if c.Expect.Outcome == corpus.Accept || c.Expect.Outcome == corpus.Tolerate {
 				want = ""
 				if !c.SchemaValid {
 					want = "schema" // a quirk that is schema-invalid on purpose
@@ -169,7 +169,8 @@ func TestPositiveCasesValidateAgainstBothSchemaSets(t *testing.T) {
 	}
 	official := officialSchemas(t)
 	n := 0
-	for _, c := range corpus.Select(corpus.Filter{Outcome: corpus.Accept}) {
+	positives := append(corpus.Select(corpus.Filter{Outcome: corpus.Accept}), corpus.Select(corpus.Filter{Outcome: corpus.Tolerate})...)
+	for _, c := range positives {
 		raw, err := c.Raw()
 		if err != nil {
 			t.Fatal(err)
@@ -191,6 +192,105 @@ func TestPositiveCasesValidateAgainstBothSchemaSets(t *testing.T) {
 	}
 	if n < 80 {
 		t.Errorf("only %d positive cases", n)
+	}
+}
+
+// Every expectation says what it rests on: a reject its level and clause,
+// a survive why the choice is the receiver's, a tolerated quirk the Vibes
+// page it comes from and what refusing it risks.
+func TestExpectationsSayWhatTheyRestOn(t *testing.T) {
+	count := map[corpus.Outcome]int{}
+	for _, c := range corpus.All() {
+		e := c.Expect
+		count[e.Outcome]++
+		switch e.Outcome {
+		case corpus.Reject:
+			if e.Level != corpus.LevelMust && e.Level != corpus.LevelShould || e.Clause == "" || e.Failure == "" || len(e.HTTP) == 0 {
+				t.Errorf("%s: reject without level, clause, failure or reactions: %+v", c.ID, e)
+			}
+		case corpus.Survive:
+			if e.Clause == "" || e.Level != "" {
+				t.Errorf("%s: survive must say why the choice is the receiver's, and has no level: %+v", c.ID, e)
+			}
+		case corpus.Tolerate:
+			if e.Clause == "" || e.Risk == "" || c.Origin != corpus.OriginQuirk {
+				t.Errorf("%s: a tolerated quirk names its source and risk: %+v", c.ID, e)
+			}
+		case corpus.Accept:
+			if e.Level != "" || e.Risk != "" {
+				t.Errorf("%s: accept with %+v", c.ID, e)
+			}
+		default:
+			t.Errorf("%s: outcome %q", c.ID, e.Outcome)
+		}
+	}
+	if count[corpus.Survive] < 10 || count[corpus.Tolerate] < 3 || count[corpus.Reject] < 50 {
+		t.Errorf("outcomes %v", count)
+	}
+}
+
+// Both flavours get the same robustness set: every negative case exists
+// in 5.5.0 and 6.8.0 alike, but for those tied to one flavour.
+func TestBothFlavoursGetTheSameNegatives(t *testing.T) {
+	only := map[string]string{
+		"550-neg-seed-example-as-printed": "the seed page's own 5.5.0 example",
+		"550-neg-seed-typographic-quotes": "the seed page's own 5.5.0 example",
+		"550-neg-seed-boundary-mismatch":  "the seed page's own 5.5.0 example",
+		"550-neg-dlr-deferred":            "Deferred is a REL-6 status",
+		"550-neg-mm7version-680":          "the other flavour's MM7Version (6.8.0 has mm7version-690)",
+		"680-neg-mm7version-690":          "an MM7Version REL-6 does not define (5.5.0 has mm7version-680)",
+	}
+	names := map[string][]string{}
+	for _, c := range corpus.Select(corpus.Filter{Origin: corpus.OriginNegative}) {
+		if _, ok := only[c.ID]; ok {
+			continue
+		}
+		name := strings.SplitN(c.ID, "-", 2)[1]
+		names[name] = append(names[name], c.Flavour)
+	}
+	for name, fl := range names {
+		if len(fl) != 2 {
+			t.Errorf("%s exists for %v only", name, fl)
+		}
+	}
+	n5 := len(corpus.Select(corpus.Filter{Origin: corpus.OriginNegative, Flavour: "5.5.0"}))
+	n6 := len(corpus.Select(corpus.Filter{Origin: corpus.OriginNegative, Flavour: "6.8.0"}))
+	if n5 < 40 || n6 < 40 {
+		t.Errorf("negatives: 5.5.0 %d, 6.8.0 %d", n5, n6)
+	}
+}
+
+// What the manifest claims about schemas holds for the official files
+// too: a case rejected as schema-invalid is refused by them, and so is a
+// tolerated quirk that is schema-invalid (else it would be no risk).
+func TestSchemaClaimsHoldForTheOfficialSchemas(t *testing.T) {
+	official := officialSchemas(t)
+	n := 0
+	for _, c := range corpus.All() {
+		claim := c.Expect.Failure == "schema" || c.Expect.Outcome == corpus.Tolerate && !c.SchemaValid
+		if !claim {
+			continue
+		}
+		raw, err := c.Raw()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, _ := swa.ReadHTTP(raw)
+		m, err := swa.ReadBytes(h.ContentType(), h.Body, swa.ReadOptions{})
+		if err != nil {
+			t.Fatalf("%s: %v", c.ID, err)
+		}
+		doc, _, err := mm7.NormalizeCharset(m.SOAP(), m.Charset())
+		if err != nil {
+			t.Fatalf("%s: %v", c.ID, err)
+		}
+		if official.Validate(doc).Valid() {
+			t.Errorf("%s: the official schemas accept it; the manifest says it is schema-invalid", c.ID)
+		}
+		n++
+	}
+	if n < 15 {
+		t.Errorf("only %d schema claims checked", n)
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/mm7harness/mm7harness/harness/mm7"
 )
 
 // Three negative cases are too large to store: their requests are streamed
@@ -18,16 +20,19 @@ type generated struct {
 	n    int64
 }
 
-const (
-	genBoundary = "----=_Part_0_1000000000.1764460800000"
-	genSOAP     = `<?xml version="1.0" encoding="utf-8"?>` + "\r\n" +
+const genBoundary = "----=_Part_0_1000000000.1764460800000"
+
+// genSOAP is the MO every generated case carries, in flavour v.
+func genSOAP(v mm7.Version) string {
+	ns := v.Release.Namespace()
+	return `<?xml version="1.0" encoding="utf-8"?>` + "\r\n" +
 		`<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"><SOAP-ENV:Header>` +
-		`<mm7:TransactionID SOAP-ENV:mustUnderstand="1" xmlns:mm7="http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4">0000000000000000</mm7:TransactionID>` +
-		`</SOAP-ENV:Header><SOAP-ENV:Body><mm7:DeliverReq xmlns:mm7="http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4">` +
-		`<mm7:MM7Version>6.8.0</mm7:MM7Version><mm7:Sender><mm7:Number>+13125550100</mm7:Number></mm7:Sender>` +
+		`<mm7:TransactionID SOAP-ENV:mustUnderstand="1" xmlns:mm7="` + ns + `">0000000000000000</mm7:TransactionID>` +
+		`</SOAP-ENV:Header><SOAP-ENV:Body><mm7:DeliverReq xmlns:mm7="` + ns + `">` +
+		`<mm7:MM7Version>` + v.MM7Version + `</mm7:MM7Version><mm7:Sender><mm7:Number>+13125550100</mm7:Number></mm7:Sender>` +
 		`<mm7:Recipients><mm7:To><mm7:ShortCode>63901</mm7:ShortCode></mm7:To></mm7:Recipients>` +
 		`</mm7:DeliverReq></SOAP-ENV:Body></SOAP-ENV:Envelope>`
-)
+}
 
 func requestHead(contentType string, n int64, extra string) []byte {
 	return []byte("POST /mm7 HTTP/1.1\r\nContent-Type: " + contentType + "\r\nUser-Agent: Java/1.6.0_65\r\n" +
@@ -35,9 +40,9 @@ func requestHead(contentType string, n int64, extra string) []byte {
 }
 
 // soapPart is the first part of a generated multipart body.
-func soapPart() string {
+func soapPart(v mm7.Version) string {
 	return "--" + genBoundary + "\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n" +
-		"Content-Id: 1.1764460800000.sun-soap.localhost\r\n\r\n" + genSOAP + "\r\n"
+		"Content-Id: 1.1764460800000.sun-soap.localhost\r\n\r\n" + genSOAP(v) + "\r\n"
 }
 
 const relatedCT = `multipart/related; type="text/xml"; boundary="` + genBoundary + `"`
@@ -66,57 +71,73 @@ func (r *repeatReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-var generators = map[string]generated{
-	// A well-formed MO whose attachment makes the body 20 MB.
-	"body-20mb": func() generated {
-		const total = 20 << 20
-		head := soapPart() + "--" + genBoundary + "\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\nContent-ID: <big>\r\n\r\n"
-		tail := "\r\n--" + genBoundary + "--\r\n"
-		fill := int64(total - len(head) - len(tail))
-		return generated{
-			head: func() []byte { return requestHead(relatedCT, total, "") },
-			body: func() io.Reader {
-				return io.MultiReader(strings.NewReader(head), &repeatReader{pattern: []byte("0123456789abcdef"), left: fill}, strings.NewReader(tail))
-			},
-			n: total,
-		}
-	}(),
-	// A request whose header holds one 10 MB line.
-	"header-line-10mb": func() generated {
-		body := soapPart() + "--" + genBoundary + "--\r\n"
-		return generated{
-			head: func() []byte {
-				pad := "X-Padding: " + strings.Repeat("a", 10<<20) + "\r\n"
-				return requestHead(relatedCT, int64(len(body)), pad)
-			},
-			body: func() io.Reader { return strings.NewReader(body) },
-			n:    int64(len(body)),
-		}
-	}(),
-	// An MO with 100,000 tiny attachment parts.
-	"parts-100000": func() generated {
-		part := []byte("--" + genBoundary + "\r\nContent-Type: text/plain\r\n\r\nx\r\n")
-		head := soapPart()
-		tail := "--" + genBoundary + "--\r\n"
-		n := int64(len(head)) + 100000*int64(len(part)) + int64(len(tail))
-		return generated{
-			head: func() []byte { return requestHead(relatedCT, n, "") },
-			body: func() io.Reader {
-				return io.MultiReader(strings.NewReader(head), &repeatReader{pattern: part, left: 100000 * int64(len(part))}, strings.NewReader(tail))
-			},
-			n: n,
-		}
-	}(),
+// generators make the streamed cases of flavour v, by name.
+func generators(v mm7.Version) map[string]generated {
+	return map[string]generated{
+		// A well-formed MO whose attachment makes the body 20 MB.
+		"body-20mb": func() generated {
+			const total = 20 << 20
+			head := soapPart(v) + "--" + genBoundary + "\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\nContent-ID: <big>\r\n\r\n"
+			tail := "\r\n--" + genBoundary + "--\r\n"
+			fill := int64(total - len(head) - len(tail))
+			return generated{
+				head: func() []byte { return requestHead(relatedCT, total, "") },
+				body: func() io.Reader {
+					return io.MultiReader(strings.NewReader(head), &repeatReader{pattern: []byte("0123456789abcdef"), left: fill}, strings.NewReader(tail))
+				},
+				n: total,
+			}
+		}(),
+		// A request whose header holds one 10 MB line.
+		"header-line-10mb": func() generated {
+			body := soapPart(v) + "--" + genBoundary + "--\r\n"
+			return generated{
+				head: func() []byte {
+					pad := "X-Padding: " + strings.Repeat("a", 10<<20) + "\r\n"
+					return requestHead(relatedCT, int64(len(body)), pad)
+				},
+				body: func() io.Reader { return strings.NewReader(body) },
+				n:    int64(len(body)),
+			}
+		}(),
+		// An MO with 100,000 tiny attachment parts.
+		"parts-100000": func() generated {
+			part := []byte("--" + genBoundary + "\r\nContent-Type: text/plain\r\n\r\nx\r\n")
+			head := soapPart(v)
+			tail := "--" + genBoundary + "--\r\n"
+			n := int64(len(head)) + 100000*int64(len(part)) + int64(len(tail))
+			return generated{
+				head: func() []byte { return requestHead(relatedCT, n, "") },
+				body: func() io.Reader {
+					return io.MultiReader(strings.NewReader(head), &repeatReader{pattern: part, left: 100000 * int64(len(part))}, strings.NewReader(tail))
+				},
+				n: n,
+			}
+		}(),
+	}
 }
 
 // GeneratorNames lists the generated cases' generators.
 func GeneratorNames() []string { return []string{"body-20mb", "header-line-10mb", "parts-100000"} }
 
-// openGenerated streams a generated request.
-func openGenerated(name string) (io.Reader, int64, error) {
-	g, ok := generators[name]
+// generator returns the generated case name of flavour.
+func generator(name, flavour string) (generated, error) {
+	v, err := mm7.ParseVersion(flavour)
+	if err != nil {
+		return generated{}, fmt.Errorf("corpus: generator %q: %w", name, err)
+	}
+	g, ok := generators(v)[name]
 	if !ok {
-		return nil, 0, fmt.Errorf("corpus: no generator %q", name)
+		return generated{}, fmt.Errorf("corpus: no generator %q", name)
+	}
+	return g, nil
+}
+
+// openGenerated streams a generated request.
+func openGenerated(name, flavour string) (io.Reader, int64, error) {
+	g, err := generator(name, flavour)
+	if err != nil {
+		return nil, 0, err
 	}
 	head := g.head()
 	return io.MultiReader(bytes.NewReader(head), g.body()), int64(len(head)) + g.n, nil

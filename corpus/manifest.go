@@ -35,25 +35,63 @@ type Outcome string
 const (
 	// Accept: a 2xx answer, with a success StatusCode or a blank body.
 	Accept Outcome = "accept"
-	// Reject: not a success; Expect says which MM7 status or HTTP status.
+	// Reject: not an acknowledgement. Accepting it stores garbage or
+	// breaks a requirement; Expect.Clause names which, Expect.Level how
+	// binding it is.
 	Reject Outcome = "reject"
-	// Survive: any complete HTTP answer, accepting or rejecting, and the
-	// endpoint still serves the next request. Used where the protocol
-	// leaves the choice to the receiver.
+	// Survive: the protocol leaves the choice to the receiver (a limit, a
+	// lenient reading): accepting and refusing are both right, as long as
+	// the endpoint reacts in time and still serves the next request.
 	Survive Outcome = "survive"
+	// Tolerate: Vibes' documentation shows it, though the schema forbids
+	// it. Accepting it is the safe choice; refusing it is right by the
+	// schema and risky with Vibes (Expect.Risk says why): a warning, never
+	// a failure.
+	Tolerate Outcome = "tolerate"
+)
+
+// Levels of a Reject: how binding the requirement it rests on is.
+const (
+	LevelMust   = "MUST"   // a 3GPP, SOAP, XML or RFC requirement
+	LevelShould = "SHOULD" // good practice: 3GPP offers a status for it, nothing requires the refusal
+)
+
+// Reactions a rejection may use besides HTTP statuses (Expect.HTTP).
+const (
+	ReactClose   = "close"   // the endpoint closes the connection without answering
+	ReactTimeout = "timeout" // silence: the endpoint rightly waits for bytes that never come
 )
 
 // Expect is the outcome a correct endpoint gives.
 type Expect struct {
 	Outcome Outcome `json:"outcome"`
+	// Level is how binding a Reject is (LevelMust or LevelShould).
+	Level string `json:"level,omitempty"`
+	// Clause is the requirement a Reject rests on, the reason a Survive
+	// leaves the choice to the receiver, or the document a Tolerate comes
+	// from.
+	Clause string `json:"clause,omitempty"`
+	// Risk says, for a Tolerate, what refusing the message costs.
+	Risk string `json:"risk,omitempty"`
 	// MM7Status lists the StatusCodes a rejecting SOAP answer may carry.
 	MM7Status []int `json:"mm7_status,omitempty"`
-	// HTTP lists the HTTP statuses a rejection may use: codes ("413") or
-	// classes ("4xx").
+	// HTTP lists the reactions a rejection may use: HTTP codes ("413"),
+	// classes ("4xx"), ReactClose or ReactTimeout.
 	HTTP []string `json:"http,omitempty"`
-	// Failure is why the case is rejected: "layer:reason", e.g.
+	// Failure is why a receiver refuses the case: "layer:reason", e.g.
 	// "mime:boundary-mismatch", "soap:xml-dtd", "schema", "http:too-large".
 	Failure string `json:"failure,omitempty"`
+}
+
+// Allows reports whether reaction (ReactClose, ReactTimeout) is one a
+// correct endpoint may give.
+func (e Expect) Allows(reaction string) bool {
+	for _, h := range e.HTTP {
+		if h == reaction {
+			return true
+		}
+	}
+	return false
 }
 
 // MIMEExpect is how harness/swa reads the case's body.

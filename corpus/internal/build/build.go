@@ -49,15 +49,33 @@ var base = time.Date(2026, 11, 2, 10, 15, 30, 0, time.FixedZone("CST", -6*3600))
 
 func accept() corpus.Expect { return corpus.Expect{Outcome: corpus.Accept} }
 
-func reject(failure string, status []int, http ...string) corpus.Expect {
+// must is a case to reject because accepting it breaks clause; should one
+// whose refusal rests on good practice only.
+func must(failure, clause string, status []int, http ...string) corpus.Expect {
+	return reject(corpus.LevelMust, failure, clause, status, http)
+}
+
+func should(failure, clause string, status []int, http ...string) corpus.Expect {
+	return reject(corpus.LevelShould, failure, clause, status, http)
+}
+
+func reject(level, failure, clause string, status []int, http []string) corpus.Expect {
 	if len(http) == 0 {
 		http = []string{"4xx", "5xx"}
 	}
-	return corpus.Expect{Outcome: corpus.Reject, Failure: failure, MM7Status: status, HTTP: http}
+	return corpus.Expect{Outcome: corpus.Reject, Level: level, Clause: clause, Failure: failure, MM7Status: status, HTTP: http}
 }
 
-func survive(failure string) corpus.Expect {
-	return corpus.Expect{Outcome: corpus.Survive, Failure: failure}
+// survive is a case where accepting and refusing are both right; why says
+// why the protocol leaves the choice open, failure how the reference
+// receiver (which refuses it) sees it.
+func survive(failure, why string, http ...string) corpus.Expect {
+	return corpus.Expect{Outcome: corpus.Survive, Failure: failure, Clause: why, HTTP: http}
+}
+
+// tolerate is a Vibes-documented quirk the schema forbids.
+func tolerate(source, risk string) corpus.Expect {
+	return corpus.Expect{Outcome: corpus.Tolerate, Clause: source, Risk: risk}
 }
 
 // Build makes every case and checks it against its intent.
@@ -80,7 +98,7 @@ func Build() ([]Built, error) {
 		var raw []byte
 		var r io.Reader
 		if s.gen != "" {
-			r, c.Size, err = (&corpus.Case{Generator: s.gen}).Open()
+			r, c.Size, err = (&corpus.Case{Generator: s.gen, Flavour: s.flavour.Name}).Open()
 			if err != nil {
 				return nil, err
 			}
@@ -89,7 +107,7 @@ func Build() ([]Built, error) {
 				return nil, err
 			}
 			c.SHA256 = hex.EncodeToString(h.Sum(nil))
-			r, _, _ = (&corpus.Case{Generator: s.gen}).Open()
+			r, _, _ = (&corpus.Case{Generator: s.gen, Flavour: s.flavour.Name}).Open()
 		} else {
 			raw = s.bytes()
 			if s.tid != "" && bytes.Contains(raw, []byte(s.tid)) {
@@ -118,7 +136,7 @@ func Build() ([]Built, error) {
 // the deviations it is meant to exercise, schema validity as intended.
 func check(s spec, c *corpus.Case, v Verdict) error {
 	want := s.expect.Failure
-	if s.expect.Outcome == corpus.Accept {
+	if s.expect.Outcome == corpus.Accept || s.expect.Outcome == corpus.Tolerate {
 		want = ""
 		if s.schemaInvalid {
 			want = "schema"
@@ -132,8 +150,11 @@ func check(s spec, c *corpus.Case, v Verdict) error {
 			return fmt.Errorf("build: %s: deviation %s not observed (saw %v)", s.id, d, v.Deviations)
 		}
 	}
-	if s.expect.Outcome == corpus.Accept && v.SchemaValid == s.schemaInvalid {
+	if (s.expect.Outcome == corpus.Accept || s.expect.Outcome == corpus.Tolerate) && v.SchemaValid == s.schemaInvalid {
 		return fmt.Errorf("build: %s: schema valid %v, meant %v", s.id, v.SchemaValid, !s.schemaInvalid)
+	}
+	if s.expect.Outcome == corpus.Reject && s.expect.Clause == "" || s.expect.Outcome == corpus.Tolerate && s.expect.Risk == "" {
+		return fmt.Errorf("build: %s: a %s case must say the clause it rests on (and a tolerated one its risk)", s.id, s.expect.Outcome)
 	}
 	if s.origin != corpus.OriginNegative && s.tid != "" && c.TransactionID == "" {
 		return fmt.Errorf("build: %s: TransactionID %s not in the bytes", s.id, s.tid)

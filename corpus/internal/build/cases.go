@@ -19,7 +19,9 @@ func specs() []spec {
 		all = append(all, readReplyCases(v)...)
 		all = append(all, quirkCases(v)...)
 	}
-	all = append(all, negativeCases()...)
+	for _, v := range mm7.Versions() {
+		all = append(all, negativeCases(v)...)
+	}
 	return all
 }
 
@@ -293,7 +295,9 @@ func reportCases(v mm7.Version) []spec {
 	soap := soapIn(vibesxml.SAAJ, v, tid, dlr(v, mm7.MMStatusRetrieved, "", "2000-01-01T00:00:00Z"))
 	soap = []byte(strings.Replace(string(soap), "2000-01-01T00:00:00Z", java, 1))
 	out = append(out, spec{
-		id: id, flavour: v, kind: corpus.KindDeliveryReport, origin: corpus.OriginQuirk, expect: accept(), schemaInvalid: true,
+		id: id, flavour: v, kind: corpus.KindDeliveryReport, origin: corpus.OriginQuirk, schemaInvalid: true,
+		expect: tolerate("Vibes: Delivery receipts (Date as Java's yyyy-MM-dd'T'HH:mm:ssZ)",
+			"no real value was visible; if Vibes does write its documented pattern, the offset has no colon, which is not an xs:dateTime, and an endpoint that validates refuses every delivery report: Vibes retries five times, then drops it"),
 		tid: tid, dates: []string{java}, dev: []mm7.DeviationID{mm7.DevDateTimeLexical},
 		desc:  "DeliveryReportReq Retrieved whose Date has the -0600 offset of Vibes' documented Java pattern: not an xs:dateTime, yet what Vibes says it sends",
 		bytes: func() []byte { return post(paths["delivery-report"], "text/xml; charset=utf-8", soap) },

@@ -7,6 +7,8 @@
 package reference
 
 import (
+	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -57,6 +59,17 @@ type Config struct {
 	AllowIPs []netip.Prefix
 	// MaxBody bounds a request body; default 16 MiB. Larger gets 413.
 	MaxBody int64
+	// Limits bound the MIME structure (parts, nesting, part header size);
+	// zero fields take swa.DefaultLimits. Past them a request gets 2000.
+	Limits swa.Limits
+	// Lenient accepts what the RFCs let a reader accept but the receiver
+	// refuses by default: any Content-Type (the body is sniffed: RFC 9110
+	// section 8.3), a multipart without its close delimiter, base64 with
+	// characters outside the alphabet (ignored, as RFC 2045 section 6.8
+	// says), and a GET (answered with a line of text). Vibes retries what
+	// it gets no 2xx for, so a receiver may prefer storing the odd message
+	// to refusing it; each such message is stored with its deviations.
+	Lenient bool
 	// StoreRaw keeps every request body as received, besides its parts.
 	StoreRaw bool
 	// Schemas validates requests; nil means the embedded ones.
@@ -132,6 +145,12 @@ func (h *Handler) serveMM7(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "403 forbidden: this address may not send MM7 requests", http.StatusForbidden)
 		return
 	}
+	if r.Method == http.MethodGet && h.cfg.Lenient {
+		ex.outcome, ex.httpStatus = "get", http.StatusOK
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "MM7 endpoint: POST MM7 requests here")
+		return
+	}
 	if r.Method != http.MethodPost {
 		ex.outcome, ex.httpStatus = "method", http.StatusMethodNotAllowed
 		w.Header().Set("Allow", http.MethodPost)
@@ -143,19 +162,29 @@ func (h *Handler) serveMM7(w http.ResponseWriter, r *http.Request) {
 		h.fault(w, ex, faultArgs{code: mm7.StatusImproperIdentification, httpStatus: http.StatusUnauthorized, details: "bad or missing Basic credentials"})
 		return
 	}
-	ct := r.Header.Get("Content-Type")
-	media, _, _ := mime.ParseMediaType(ct)
-	if media = strings.ToLower(media); !strings.HasPrefix(media, "multipart/") && media != "text/xml" {
-		ex.outcome, ex.httpStatus = "content-type", http.StatusUnsupportedMediaType
-		http.Error(w, fmt.Sprintf("415 unsupported media type %q: MM7 travels as multipart/related or text/xml", ct), http.StatusUnsupportedMediaType)
-		return
-	}
 	if r.ContentLength > h.cfg.MaxBody {
 		h.tooLarge(w, ex)
 		return
 	}
-	body := http.MaxBytesReader(w, r.Body, h.cfg.MaxBody)
-	msg, err := swa.Read(ct, body, swa.ReadOptions{Limits: swa.Limits{MaxBytes: h.cfg.MaxBody}, SizeHint: r.ContentLength})
+	var body io.Reader = http.MaxBytesReader(w, r.Body, h.cfg.MaxBody)
+	ct := r.Header.Get("Content-Type")
+	media, _, _ := mime.ParseMediaType(ct)
+	sniffedCT := false
+	if media = strings.ToLower(media); !strings.HasPrefix(media, "multipart/") && media != "text/xml" {
+		sniffed := ""
+		if h.cfg.Lenient {
+			sniffed, body = sniff(body)
+		}
+		if sniffed == "" {
+			ex.outcome, ex.httpStatus = "content-type", http.StatusUnsupportedMediaType
+			http.Error(w, fmt.Sprintf("415 unsupported media type %q: MM7 travels as multipart/related or text/xml", ct), http.StatusUnsupportedMediaType)
+			return
+		}
+		ct, sniffedCT = sniffed, true
+	}
+	limits := h.cfg.Limits
+	limits.MaxBytes = h.cfg.MaxBody
+	msg, err := swa.Read(ct, body, swa.ReadOptions{Limits: limits, SizeHint: r.ContentLength, LenientBase64: h.cfg.Lenient})
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) || errors.Is(err, swa.ErrTooLarge) {
 		h.tooLarge(w, ex)
@@ -173,7 +202,7 @@ func (h *Handler) serveMM7(w http.ResponseWriter, r *http.Request) {
 		h.fault(w, ex, faultArgs{code: mm7.StatusOf(err), details: err.Error()})
 		return
 	}
-	if mm7.Has(msg.Deviations, swa.DevUnterminated) {
+	if mm7.Has(msg.Deviations, swa.DevUnterminated) && !h.cfg.Lenient {
 		// A multipart without its close delimiter was most likely cut off on
 		// the way; refusing it makes Vibes resend it whole, where accepting
 		// could store a truncated attachment.
@@ -222,6 +251,9 @@ func (h *Handler) serveMM7(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	rec := h.record(r, msg, env)
+	if sniffedCT {
+		rec.Deviations = append(rec.Deviations, devContentTypeSniffed)
+	}
 	if href := contentHref(env.Message); href != "" {
 		if _, err := msg.Resolve(href); err != nil {
 			// The content is stored all the same; the reference is noted.
@@ -242,6 +274,31 @@ func (h *Handler) serveMM7(w http.ResponseWriter, r *http.Request) {
 		ex.outcome = "duplicate"
 	}
 	h.answer(w, ex, env)
+}
+
+// devContentTypeSniffed notes a message whose Content-Type was not MM7's,
+// read by looking at its body (Config.Lenient).
+const devContentTypeSniffed = "http-content-type-sniffed"
+
+// sniff looks at the start of a body that came with another Content-Type
+// than MM7's: XML is taken as text/xml, a body opening with a MIME
+// delimiter as multipart/related with that boundary. It returns "" when
+// the body is neither, and the body to read from in any case.
+func sniff(body io.Reader) (string, io.Reader) {
+	br := bufio.NewReaderSize(body, 4096)
+	head, _ := br.Peek(4096)
+	head = bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
+	switch {
+	case bytes.HasPrefix(head, []byte("<")):
+		return "text/xml", br
+	case bytes.HasPrefix(head, []byte("--")):
+		line, _, _ := bytes.Cut(head[2:], []byte("\n"))
+		boundary := string(bytes.TrimRight(line, " \t\r"))
+		if boundary != "" && len(boundary) <= 70 && !strings.ContainsAny(boundary, "\"\\") {
+			return `multipart/related; boundary="` + boundary + `"`, br
+		}
+	}
+	return "", br
 }
 
 // incomplete reports whether reading the body failed because it did not

@@ -462,3 +462,41 @@ func soapOf(t testing.TB, ct string, body []byte) []byte {
 	}
 	return m.SOAP()
 }
+
+// A lenient receiver (Config.Lenient, limits raised) accepts every case
+// where the choice is the receiver's — and still refuses every case that
+// breaks a requirement.
+func TestLenientReceiverAcceptsWhatTheRFCsAllow(t *testing.T) {
+	s := start(t, func(c *reference.ServerConfig) {
+		c.Lenient, c.MaxBody, c.MaxHeaderBytes = true, 64<<20, 16<<20
+		c.Limits = swa.Limits{MaxParts: 200000, MaxDepth: 64, MaxHeaderBytes: 4 << 20}
+	})
+	for _, c := range corpus.Select(corpus.Filter{Flavour: "6.8.0", Origin: corpus.OriginNegative}) {
+		ex, _ := sendCase(t, s, c)
+		switch {
+		case c.Expect.Outcome == corpus.Survive && c.ID != "680-neg-method-get":
+			if ex.Status != 200 || mm7.ResponseOf(checkSOAPAnswer(t, ex).Message).Status.Code != 1000 {
+				t.Errorf("%s: HTTP %d (closed %v), want it accepted", c.ID, ex.Status, ex.Closed)
+			}
+		case c.ID == "680-neg-method-get":
+			if ex.Status != 200 {
+				t.Errorf("GET: HTTP %d", ex.Status)
+			}
+		case c.Expect.Outcome == corpus.Reject && c.Expect.Level == corpus.LevelMust:
+			if !ex.Closed && ex.Status/100 == 2 {
+				t.Errorf("%s: accepted, want it refused (%s)", c.ID, c.Expect.Clause)
+			}
+		}
+	}
+	// What the Content-Type did not say is recorded with the message.
+	c, _ := corpus.Get("680-neg-content-type-html")
+	_, tid := sendCase(t, s, c)
+	recs := byTID(t, s, tid)
+	var full struct{ Deviations []string }
+	if len(recs) == 1 {
+		getJSON(t, base(s)+"/messages/"+strconv.FormatInt(recs[0].ID, 10), &full)
+	}
+	if tid == "" || !slices.Contains(full.Deviations, "http-content-type-sniffed") {
+		t.Errorf("%s stored as %+v, want the sniffed Content-Type noted", tid, full)
+	}
+}

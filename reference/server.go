@@ -32,6 +32,9 @@ type ServerConfig struct {
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 	// ShutdownTimeout bounds how long Close waits for in-flight requests.
 	ShutdownTimeout time.Duration
+	// MaxHeaderBytes bounds a request's HTTP header (431 above); default
+	// 1 MiB.
+	MaxHeaderBytes int
 }
 
 // Server is the reference receiver, shaped like httptest.Server:
@@ -66,6 +69,9 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	def(&cfg.WriteTimeout, 60*time.Second)
 	def(&cfg.IdleTimeout, 120*time.Second)
 	def(&cfg.ShutdownTimeout, 30*time.Second)
+	if cfg.MaxHeaderBytes <= 0 {
+		cfg.MaxHeaderBytes = 1 << 20
+	}
 
 	store := cfg.Store
 	if store == nil {
@@ -86,7 +92,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		ReadTimeout:       cfg.ReadTimeout,
 		WriteTimeout:      cfg.WriteTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
-		MaxHeaderBytes:    1 << 20,
+		MaxHeaderBytes:    cfg.MaxHeaderBytes,
 	}
 	s := &Server{HTTP: srv, Handler: h, Store: store, serveErr: make(chan error, 1), shutdownTimeout: cfg.ShutdownTimeout}
 	if cfg.TLSCert != "" || cfg.TLSKey != "" || cfg.ClientCA != "" {

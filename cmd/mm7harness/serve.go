@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mm7harness/mm7harness/harness/mm7"
+	"github.com/mm7harness/mm7harness/harness/swa"
 	"github.com/mm7harness/mm7harness/harness/xsd"
 	"github.com/mm7harness/mm7harness/reference"
 )
@@ -49,6 +50,11 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	allow := str("allow-ip", "", "comma-separated `CIDRs` allowed to POST MM7 (default: any)")
 	maxBody := fs.Int64("max-body", int64(reference.DefaultMaxBody), "largest request `BYTES` accepted (413 above)")
 	storeRaw := fs.Bool("store-raw", envDefault("store-raw", "") == "true", "store every request body as received, too")
+	lenient := fs.Bool("lenient", envDefault("lenient", "") == "true", "accept what the RFCs let a reader accept: any Content-Type (sniffed), a multipart without its close delimiter, base64 with stray characters, a GET")
+	maxParts := fs.Int("max-parts", swa.DefaultLimits.MaxParts, "most MIME `PARTS` a request may hold (2000 Client error above)")
+	maxDepth := fs.Int("max-depth", swa.DefaultLimits.MaxDepth, "deepest multipart nesting `LEVELS` accepted")
+	maxPartHeader := fs.Int("max-part-header", swa.DefaultLimits.MaxHeaderBytes, "largest MIME part header `BYTES` accepted")
+	maxHeader := fs.Int("max-header", 1<<20, "largest HTTP request header `BYTES` accepted (431 above)")
 	schemaDir := str("schema-dir", "", "validate against the schema files in `DIR` instead of the embedded ones")
 	cert := str("tls-cert", "", "serve HTTPS with this certificate `FILE` (with --tls-key)")
 	key := str("tls-key", "", "the TLS private key `FILE`")
@@ -76,9 +82,11 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	cfg := reference.ServerConfig{
 		Config: reference.Config{
 			Path: *path, Response: reference.ResponseMode(*response), User: *user, Password: *password,
-			MaxBody: *maxBody, StoreRaw: *storeRaw, APIToken: *apiToken,
+			MaxBody: *maxBody, StoreRaw: *storeRaw, APIToken: *apiToken, Lenient: *lenient,
+			Limits: swa.Limits{MaxParts: *maxParts, MaxDepth: *maxDepth, MaxHeaderBytes: *maxPartHeader},
 		},
-		Addr: *addr, DB: *db, Sync: reference.Sync(*syncMode), TLSCert: *cert, TLSKey: *key, ClientCA: *clientCA,
+		MaxHeaderBytes: *maxHeader,
+		Addr:           *addr, DB: *db, Sync: reference.Sync(*syncMode), TLSCert: *cert, TLSKey: *key, ClientCA: *clientCA,
 		ReadHeaderTimeout: *readHeader, ReadTimeout: *readTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idle,
 	}
 	if (*user == "") != (*password == "") {

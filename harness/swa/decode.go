@@ -15,6 +15,9 @@ func (r *reader) decode(p *Part) ([]byte, error) {
 		return p.Raw, nil
 	case "base64":
 		out, lenient, err := decodeBase64(p.Raw)
+		if err != nil && r.opts.LenientBase64 {
+			out, lenient, err = decodeAlphabet(p.Raw), true, nil
+		}
 		if err != nil {
 			return nil, newErr(ErrEncoding, p.Path, "base64: %v", err)
 		}
@@ -61,4 +64,26 @@ func decodeBase64(raw []byte) (out []byte, lenient bool, err error) {
 		return nil, false, err
 	}
 	return dst[:n], true, nil
+}
+
+// decodeAlphabet decodes what base64 there is in raw, as RFC 2045
+// section 6.8 says: characters outside the alphabet are ignored, the data
+// ends at the first pad character, and a final quantum too short to hold
+// a byte is dropped.
+func decodeAlphabet(raw []byte) []byte {
+	clean := make([]byte, 0, len(raw))
+	for _, c := range raw {
+		if c == '=' {
+			break
+		}
+		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' {
+			clean = append(clean, c)
+		}
+	}
+	if len(clean)%4 == 1 {
+		clean = clean[:len(clean)-1]
+	}
+	out := make([]byte, base64.RawStdEncoding.DecodedLen(len(clean)))
+	n, _ := base64.RawStdEncoding.Decode(out, clean)
+	return out[:n]
 }

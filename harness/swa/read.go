@@ -46,6 +46,10 @@ type ReadOptions struct {
 	// that cannot be decoded keeps its raw bytes; each such failure is listed
 	// in Message.Problems. Off by default: both are errors.
 	Diagnose bool
+	// LenientBase64 decodes base64 as RFC 2045 section 6.8 tells decoders
+	// to: characters outside the alphabet are ignored (and recorded as
+	// DevBase64Lenient) rather than refused.
+	LenientBase64 bool
 	// SizeHint is the body's expected size (the HTTP Content-Length), so the
 	// buffer is allocated once; 0 when unknown.
 	SizeHint int64

@@ -154,6 +154,24 @@ func TestBadBase64IsAnError(t *testing.T) {
 	}
 }
 
+// RFC 2045 section 6.8: a decoder ignores characters outside the base64
+// alphabet. Asked to, the reader does, and says so.
+func TestLenientBase64IgnoresStrayCharacters(t *testing.T) {
+	body := crlf("--b", "", soap, "--b", "Content-Transfer-Encoding: base64", "", "aGVs*bG8g!d29y~bGQ=", "--b--")
+	m, err := swa.ReadBytes("multipart/related; boundary=b", body, swa.ReadOptions{LenientBase64: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(m.Top.Parts[1].Body); got != "hello world" || !mm7.Has(m.Deviations, swa.DevBase64Lenient) {
+		t.Errorf("got %q, deviations %v; want \"hello world\" and %s", got, m.Deviations, swa.DevBase64Lenient)
+	}
+	// A last quantum too short to hold a byte is dropped, not an error.
+	body = crlf("--b", "", soap, "--b", "Content-Transfer-Encoding: base64", "", "aGk=Q", "--b--")
+	if m, err := swa.ReadBytes("multipart/related; boundary=b", body, swa.ReadOptions{LenientBase64: true}); err != nil || string(m.Top.Parts[1].Body) != "hi" {
+		t.Errorf("trailing character: %v", err)
+	}
+}
+
 func TestStructure(t *testing.T) {
 	smil := `<smil><body><par><img src="cid:img"/><text src="cid:txt"/></par></body></smil>`
 	cases := []struct {

@@ -20,8 +20,10 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "text", "output `FORMAT`: text or json")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: mm7harness validate [flags] FILE...")
-		fmt.Fprintln(stderr, "\nChecks raw HTTP requests or responses, bare MIME bodies, or SOAP XML.")
-		fmt.Fprintln(stderr, "Exit status: 0 all valid, 1 some invalid, 2 usage error.")
+		fmt.Fprintln(stderr, "\nChecks raw HTTP requests or responses, bare MIME bodies, or SOAP XML, layer by layer:")
+		fmt.Fprintln(stderr, "framing (HTTP, MIME), XML, schema (the chosen or detected release), then TS 23.140's rules.")
+		fmt.Fprintln(stderr, "A schema-valid message the harness does not model is valid, with a note.")
+		fmt.Fprintln(stderr, "Exit status: 0 all valid, 1 some invalid at some layer, 2 usage error.")
 		fmt.Fprintln(stderr, "\nflags:")
 		fs.PrintDefaults()
 	}
@@ -125,6 +127,9 @@ func printReport(w io.Writer, r *inspect.Report) {
 			where = fmt.Sprintf("%s:%d: ", r.File, d.Line)
 		}
 		fmt.Fprintf(w, "  deviation %s: %s%s\n", d.ID, where, d.Detail)
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "  note: %s\n", n)
 	}
 	for _, p := range r.Problems {
 		pos := r.File

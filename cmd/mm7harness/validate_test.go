@@ -153,3 +153,54 @@ func TestUsageErrors(t *testing.T) {
 		t.Errorf("validate -h: exit %d, want 0", code)
 	}
 }
+
+// Schema-valid messages the harness does not model, and an answer with an
+// empty TransactionID, are valid with a note — as the official schemas
+// say — and every line carries one prefix.
+func TestValidateJudgesLayersNotModelling(t *testing.T) {
+	const ns = "http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4"
+	envelope := func(tid, body string) string {
+		return `<?xml version="1.0" encoding="UTF-8"?>` + "\n" +
+			`<env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/"><env:Header>` +
+			`<mm7:TransactionID xmlns:mm7="` + ns + `" env:mustUnderstand="1">` + tid + `</mm7:TransactionID></env:Header>` + "\n" +
+			`<env:Body>` + body + `</env:Body></env:Envelope>` + "\n"
+	}
+	status := `<Status><StatusCode>1000</StatusCode><StatusText>Success</StatusText></Status>`
+	docs := map[string]string{
+		"cancelreq.xml":            envelope("t1", `<CancelReq xmlns="`+ns+`"><MM7Version>6.8.0</MM7Version><SenderIdentification/><MessageID>m1</MessageID></CancelReq>`),
+		"cancelrsp.xml":            envelope("t1", `<CancelRsp xmlns="`+ns+`"><MM7Version>6.8.0</MM7Version>`+status+`</CancelRsp>`),
+		"replacereq.xml":           envelope("t1", `<ReplaceReq xmlns="`+ns+`"><MM7Version>6.8.0</MM7Version><SenderIdentification/><MessageID>m1</MessageID></ReplaceReq>`),
+		"extendedcancelreq.xml":    envelope("t1", `<extendedCancelReq xmlns="`+ns+`"><MM7Version>6.8.0</MM7Version><SenderIdentification/><CancelID>m1</CancelID></extendedCancelReq>`),
+		"extendedreplacersp.xml":   envelope("t1", `<extendedReplaceRsp xmlns="`+ns+`"><MM7Version>6.8.0</MM7Version><MessageID>m2</MessageID><Status><StatusCode>1000</StatusCode></Status></extendedReplaceRsp>`),
+		"deliverrsp-empty-tid.xml": envelope("", `<DeliverRsp xmlns="`+ns+`"><MM7Version>6.8.0</MM7Version>`+status+`</DeliverRsp>`),
+	}
+	dir := t.TempDir()
+	var files []string
+	for name, doc := range docs {
+		f := filepath.Join(dir, name)
+		os.WriteFile(f, []byte(doc), 0o644)
+		files = append(files, f)
+	}
+	runs := [][]string{append([]string{"validate"}, files...)}
+	if _, err := os.Stat(official); err == nil {
+		runs = append(runs, append([]string{"validate", "--schema-dir", official}, files...))
+	}
+	for _, args := range runs {
+		code, out, _ := runCLI(args...)
+		if code != 0 || strings.Count(out, "  note: ") != len(docs) || strings.Contains(out, "INVALID") {
+			t.Errorf("%v: exit %d, want every file valid with a note\n%s", args[:2], code, out)
+		}
+	}
+	// A request without its TransactionID is invalid at the MM7 layer, with
+	// one prefix per line.
+	code, out, _ := runCLI("validate", filepath.Join("..", "..", "corpus", "6.8.0", "deliver", "680-neg-no-transaction-id.http"),
+		filepath.Join("..", "..", "corpus", "5.5.0", "deliver", "550-neg-seed-example-as-printed.http"))
+	if code != 1 || !strings.Contains(out, ": mm7: no MM7 TransactionID") {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+	for _, prefix := range []string{"mm7: mm7:", "mime: swa:", "http: swa:", ": 0:0:"} {
+		if strings.Contains(out, prefix) {
+			t.Errorf("a line repeats its prefix (%q):\n%s", prefix, out)
+		}
+	}
+}

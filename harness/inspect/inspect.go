@@ -27,10 +27,17 @@ const (
 	FormatSOAP         Format = "soap-xml"
 )
 
+// The layers a message is judged at, in order: its framing (HTTP and
+// MIME), its XML, its schema, then the rules of TS 23.140 the schema does
+// not express. A problem at any layer makes the message invalid; what the
+// harness merely does not model is a note, never a problem.
+
 // Problem is one reason a message is invalid. Line and Column are positions
 // in the file (1-based; 0 when the problem has no place).
 type Problem struct {
-	Stage   string `json:"stage"` // http, mime, xml, mm7, envelope, header, body, namespace
+	// Stage is the layer, or the step of schema validation: format, http,
+	// mime, xml, envelope, header, body, namespace, schema, mm7.
+	Stage   string `json:"stage"`
 	Line    int    `json:"line,omitempty"`
 	Column  int    `json:"column,omitempty"`
 	Path    string `json:"path,omitempty"`
@@ -49,6 +56,9 @@ type Report struct {
 	Blank         bool            `json:"blank,omitempty"` // an HTTP response with an empty body
 	Deviations    []mm7.Deviation `json:"deviations"`
 	Problems      []Problem       `json:"problems"`
+	// Notes say what the harness could not read further in a message that
+	// is valid as far as the layers go (an operation it does not model).
+	Notes []string `json:"notes,omitempty"`
 	// SOAPLine is the file line where the SOAP document starts; 0 when the
 	// SOAP part was transfer-encoded and positions are within it.
 	SOAPLine int `json:"soap_line,omitempty"`
@@ -87,12 +97,12 @@ func Inspect(name string, data []byte, opts Options) *Report {
 	if strings.HasPrefix(strings.ToLower(ct), "multipart/") || r.Format != FormatSOAP {
 		m, err := swa.ReadBytes(ct, body, swa.ReadOptions{Diagnose: true})
 		if err != nil {
-			r.problem("mime", 0, 0, "", err.Error())
+			r.problem("mime", 0, 0, "", unprefixed(err))
 			return r
 		}
 		r.Deviations = append(r.Deviations, m.Deviations...)
 		for _, p := range m.Problems {
-			r.problem("mime", 0, 0, "", p.Error())
+			r.problem("mime", 0, 0, "", unprefixed(p))
 		}
 		soap, charset = m.SOAP(), m.Charset()
 		soapOff = -1
@@ -117,7 +127,7 @@ func (r *Report) frame(data []byte) (ct string, body []byte, off int, ok bool) {
 	case swa.LooksLikeHTTP(data):
 		h, err := swa.ReadHTTP(data)
 		if err != nil {
-			r.problem("http", 1, 1, "", err.Error())
+			r.problem("http", 1, 1, "", unprefixed(err))
 			return "", nil, 0, false
 		}
 		r.Format, r.StartLine = FormatHTTPResponse, fmt.Sprintf("%s %d %s", h.Proto, h.StatusCode, h.Reason)
@@ -186,31 +196,69 @@ func (r *Report) soap(soap []byte, charset string, lineBase int, schemas *xsd.Sc
 		} else {
 			res = schemas.ValidateAs(norm, expect.Release)
 		}
-	}
-	var de *mm7.DecodeError
-	wellFormedness := errors.As(derr, &de) && (de.Reason == mm7.ReasonMalformed || de.Reason == mm7.ReasonDTD)
-	// libxml2 reports a well-formedness failure with better positions than
-	// the decoder; the decoder's own findings (protocol rules) always count.
-	if derr != nil && !(wellFormedness && res != nil && !res.Valid()) {
-		line, col := 0, 0
-		if de != nil && de.Line > 0 {
-			line, col = de.Line+lineBase, de.Column
+		if r.Kind == "" {
+			r.Kind = mm7.Kind(res.Message)
 		}
-		r.problem("mm7", line, col, "", derr.Error())
 	}
-	if res == nil {
+	// The schema layer, with libxml2's positions.
+	schemaValid := res != nil && res.Valid()
+	if res != nil {
+		for _, e := range res.Errors {
+			line := e.Line
+			if line > 0 {
+				line += lineBase
+			}
+			r.problem(string(e.Stage), line, e.Column, e.Path, e.Message)
+		}
+	}
+	// The decoder's findings: what the schema cannot say is a problem of
+	// its own; what the schema has said already is not said twice; what
+	// the harness does not model is a note.
+	var de *mm7.DecodeError
+	if !errors.As(derr, &de) {
+		if derr != nil {
+			r.problem("mm7", 0, 0, "", unprefixed(derr))
+		}
 		return
 	}
-	if r.Kind == "" {
-		r.Kind = mm7.Kind(res.Message)
+	line, col := 0, 0
+	if de.Line > 0 {
+		line, col = de.Line+lineBase, de.Column
 	}
-	for _, e := range res.Errors {
-		line := e.Line
-		if line > 0 {
-			line += lineBase
+	switch de.Reason {
+	case mm7.ReasonMalformed, mm7.ReasonDTD, mm7.ReasonCharset:
+		if res == nil || res.Valid() {
+			r.problem("xml", line, col, "", de.Msg)
 		}
-		r.problem(string(e.Stage), line, e.Column, e.Path, e.Message)
+	case mm7.ReasonOperation:
+		if schemaValid {
+			r.Notes = append(r.Notes, fmt.Sprintf("%s is valid against %s; the harness does not model it, so its values were not read further", r.Kind, r.Release))
+		}
+	case mm7.ReasonTransactionID:
+		// The schema takes any string; TS 23.140 needs a request's
+		// TransactionID to echo it. An empty one in an answer is only odd.
+		if strings.HasSuffix(string(r.Kind), "Rsp") && env != nil && env.TransactionID == "" && !strings.Contains(de.Msg, "several") {
+			r.Notes = append(r.Notes, "the TransactionID is empty: schema-valid, but it matches no request")
+		} else {
+			r.problem("mm7", line, col, "", de.Msg+" (TS 23.140 clause 8.7: a request carries one TransactionID, which the answer echoes)")
+		}
+	case mm7.ReasonBodyShape:
+		r.problem("mm7", line, col, "", de.Msg+" (TS 23.140 clause 8.7: the Body carries one MM7 message)")
+	default:
+		if schemaValid || res == nil {
+			r.problem("mm7", line, col, "", de.Msg)
+		}
 	}
+}
+
+// unprefixed is an error's text without its package's prefix: the
+// problem's stage is the one prefix a line carries.
+func unprefixed(err error) string {
+	s := err.Error()
+	for _, p := range []string{"swa: ", "mm7: ", "xsd: "} {
+		s = strings.TrimPrefix(s, p)
+	}
+	return s
 }
 
 func (r *Report) problem(stage string, line, col int, path, msg string) {

@@ -144,6 +144,25 @@ func TestEveryCaseReadsAsTheManifestSays(t *testing.T) {
 	}
 }
 
+// soapOf is a stored case's SOAP part, in UTF-8.
+func soapOf(t *testing.T, c *corpus.Case) []byte {
+	t.Helper()
+	raw, err := c.Raw()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := swa.ReadHTTP(raw)
+	m, err := swa.ReadBytes(h.ContentType(), h.Body, swa.ReadOptions{})
+	if err != nil {
+		t.Fatalf("%s: %v", c.ID, err)
+	}
+	doc, _, err := mm7.NormalizeCharset(m.SOAP(), m.Charset())
+	if err != nil {
+		t.Fatalf("%s: %v", c.ID, err)
+	}
+	return doc
+}
+
 func officialSchemas(t *testing.T) *xsd.Schemas {
 	dir := filepath.Join("..", "..", "shared", "3gpp-xsd")
 	if _, err := os.Stat(dir); err != nil {
@@ -171,19 +190,7 @@ func TestPositiveCasesValidateAgainstBothSchemaSets(t *testing.T) {
 	n := 0
 	positives := append(corpus.Select(corpus.Filter{Outcome: corpus.Accept}), corpus.Select(corpus.Filter{Outcome: corpus.Tolerate})...)
 	for _, c := range positives {
-		raw, err := c.Raw()
-		if err != nil {
-			t.Fatal(err)
-		}
-		h, _ := swa.ReadHTTP(raw)
-		m, err := swa.ReadBytes(h.ContentType(), h.Body, swa.ReadOptions{})
-		if err != nil {
-			t.Fatalf("%s: %v", c.ID, err)
-		}
-		doc, _, err := mm7.NormalizeCharset(m.SOAP(), m.Charset())
-		if err != nil {
-			t.Fatalf("%s: %v", c.ID, err)
-		}
+		doc := soapOf(t, c)
 		a, b := ours.Validate(doc), official.Validate(doc)
 		if a.Valid() != c.SchemaValid || b.Valid() != c.SchemaValid {
 			t.Errorf("%s: project schemas valid=%v %v, official valid=%v %v; manifest says %v", c.ID, a.Valid(), a.Errors, b.Valid(), b.Errors, c.SchemaValid)
@@ -271,19 +278,7 @@ func TestSchemaClaimsHoldForTheOfficialSchemas(t *testing.T) {
 		if !claim {
 			continue
 		}
-		raw, err := c.Raw()
-		if err != nil {
-			t.Fatal(err)
-		}
-		h, _ := swa.ReadHTTP(raw)
-		m, err := swa.ReadBytes(h.ContentType(), h.Body, swa.ReadOptions{})
-		if err != nil {
-			t.Fatalf("%s: %v", c.ID, err)
-		}
-		doc, _, err := mm7.NormalizeCharset(m.SOAP(), m.Charset())
-		if err != nil {
-			t.Fatalf("%s: %v", c.ID, err)
-		}
+		doc := soapOf(t, c)
 		if official.Validate(doc).Valid() {
 			t.Errorf("%s: the official schemas accept it; the manifest says it is schema-invalid", c.ID)
 		}

@@ -23,16 +23,22 @@ type conn struct {
 	br *bufio.Reader
 }
 
+// Address is the host:port an endpoint URL is reached at: its port, or
+// the scheme's.
+func Address(u *url.URL) string {
+	if u.Port() != "" {
+		return u.Host
+	}
+	port := "80"
+	if u.Scheme == "https" {
+		port = "443"
+	}
+	return net.JoinHostPort(u.Hostname(), port)
+}
+
 // dial connects to the endpoint of u: TCP, and TLS for https.
 func dial(u *url.URL, timeout time.Duration, tlsConfig *tls.Config) (*conn, error) {
-	host := u.Host
-	if u.Port() == "" {
-		port := "80"
-		if u.Scheme == "https" {
-			port = "443"
-		}
-		host = net.JoinHostPort(u.Hostname(), port)
-	}
+	host := Address(u)
 	d := &net.Dialer{Timeout: timeout}
 	var c net.Conn
 	var err error

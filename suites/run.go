@@ -3,7 +3,6 @@ package suites
 import (
 	"fmt"
 	"os"
-	"strings"
 	"syscall"
 	"time"
 
@@ -11,45 +10,20 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/onsi/gomega"
 
-	"github.com/mm7harness/mm7harness/harness/check"
 	"github.com/mm7harness/mm7harness/harness/xsd"
 )
 
-// Outcome is the result of a run: what report.json holds.
-type Outcome struct {
-	Endpoint  string         `json:"endpoint"`
-	Flavour   string         `json:"mm7_version"`
-	Profile   string         `json:"profile"`
-	Started   time.Time      `json:"started"`
-	Duration  time.Duration  `json:"duration_ns"`
-	Passed    int            `json:"passed"`
-	Failed    int            `json:"failed"`
-	Skipped   int            `json:"skipped"`
-	Checks    []*CheckResult `json:"checks"`
-	Exchanges []*Exchange    `json:"exchanges"`
-
-	ginkgo types.Report
+// run is the state of the one run a process makes.
+type run struct {
+	cfg        Config
+	probes     []*probe
+	plan       *plan
+	skipChecks map[string]bool
+	report     types.Report
 }
 
-// Conformant reports whether every check that ran passed.
-func (r *Outcome) Conformant() bool { return r.Failed == 0 && r.Passed > 0 }
-
-// FailedIDs lists the IDs of the checks that failed, once each.
-func (r *Outcome) FailedIDs() []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, c := range r.Checks {
-		if c.State == "failed" && !seen[c.Check] {
-			seen[c.Check] = true
-			out = append(out, c.Check)
-		}
-	}
-	return out
-}
-
-var ginkgoReport types.Report
-
-var _ = ginkgo.ReportAfterSuite("collect", func(r types.Report) { ginkgoReport = r })
+// ran guards Ginkgo's rule: a process runs the specs once.
+var ran bool
 
 // ginkgoT is the testing T Ginkgo needs outside go test.
 type ginkgoT struct{ failed bool }
@@ -57,9 +31,9 @@ type ginkgoT struct{ failed bool }
 func (t *ginkgoT) Fail() { t.failed = true }
 
 // Run certifies the endpoint. It can run once per process (a Ginkgo rule);
-// progress goes to stderr.
+// progress goes to cfg.Progress and Ginkgo's to stderr.
 func Run(cfg Config) (*Outcome, error) {
-	if active != nil {
+	if ran {
 		return nil, fmt.Errorf("suites: a process runs the certification once")
 	}
 	cfg.defaults()
@@ -73,15 +47,29 @@ func Run(cfg Config) (*Outcome, error) {
 	if !cfg.Schemas.Has(cfg.Version.Release) {
 		return nil, fmt.Errorf("suites: the schemas have no %s", cfg.Version.Release)
 	}
+	sel, err := newSelection(&cfg)
+	if err != nil {
+		return nil, fmt.Errorf("suites: --label-filter: %w", err)
+	}
 	if err := reachable(cfg.Endpoint); err != nil {
 		return nil, err
 	}
-	r := &run{cfg: cfg, results: map[string]*CheckResult{}}
-	if err := r.select_(); err != nil {
+	positives, negatives, err := selectCases(&cfg)
+	if err != nil {
 		return nil, err
 	}
-	active = r
+	ran = true
+	r := &run{cfg: cfg, skipChecks: map[string]bool{}}
+	for _, id := range cfg.SkipChecks {
+		r.skipChecks[id] = true
+	}
+	r.probes = buildProbes(&r.cfg, positives, negatives)
 
+	start := time.Now()
+	r.plan = newPlan(&r.cfg)
+	r.plan.run(r.probes, sel)
+
+	r.declare()
 	gomega.RegisterFailHandler(ginkgo.Fail)
 	suite, rep := ginkgo.GinkgoConfiguration()
 	suite.LabelFilter = cfg.LabelFilter
@@ -97,67 +85,11 @@ func Run(cfg Config) (*Outcome, error) {
 	// Ginkgo writes its progress to standard output; this command keeps
 	// standard output for its summary, so send Ginkgo's to standard error.
 	restore := redirectStdout()
-	start := time.Now()
 	ginkgo.RunSpecs(&ginkgoT{}, fmt.Sprintf("MM7 %s certification of %s", cfg.Version.Name, cfg.Endpoint), suite, rep)
 	restore()
 
-	out := &Outcome{Endpoint: cfg.Endpoint, Flavour: cfg.Version.Name, Profile: string(cfg.Profile), Started: start,
-		Duration: time.Since(start), Exchanges: r.exchanges, ginkgo: ginkgoReport}
-	out.Checks = r.merge(ginkgoReport)
-	for _, c := range out.Checks {
-		switch c.State {
-		case "passed":
-			out.Passed++
-		case "failed":
-			out.Failed++
-		default:
-			out.Skipped++
-		}
-	}
+	out := newOutcome(&r.cfg, start, r.collect(), r.plan)
 	return out, nil
-}
-
-// merge gives every spec of Ginkgo's report its check result: the one
-// recorded when it ran, or a skipped one when it was not selected.
-func (r *run) merge(g types.Report) []*CheckResult {
-	var out []*CheckResult
-	for _, s := range g.SpecReports {
-		if s.LeafNodeType != types.NodeTypeIt {
-			continue
-		}
-		id, caseID := "", ""
-		for _, l := range s.ContainerHierarchyLabels {
-			for _, x := range l {
-				if v, ok := strings.CutPrefix(x, "case:"); ok {
-					caseID = v
-				}
-			}
-		}
-		for _, l := range s.LeafNodeLabels {
-			if v, ok := strings.CutPrefix(l, "id:"); ok {
-				id = v
-			}
-		}
-		if id == "concurrency-all-answered" {
-			caseID = "concurrency"
-		}
-		res, ok := r.results[caseID+"|"+id]
-		if !ok {
-			ck, _ := check.Get(id)
-			res = &CheckResult{Case: caseID, Check: id, State: "skipped", Reason: "not selected (label filter)"}
-			if ck != nil {
-				res.Level = string(ck.Level)
-			}
-		}
-		switch s.State {
-		case types.SpecStateFailed, types.SpecStatePanicked, types.SpecStateTimedout, types.SpecStateAborted:
-			if res.State != "failed" {
-				res.State, res.Actual = "failed", s.Failure.Message
-			}
-		}
-		out = append(out, res)
-	}
-	return out
 }
 
 func isTerminal(f *os.File) bool {

@@ -2,136 +2,81 @@ package suites
 
 import (
 	"fmt"
-	"sync"
 
 	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
 	. "github.com/onsi/gomega"
 
-	"github.com/mm7harness/mm7harness/corpus"
 	"github.com/mm7harness/mm7harness/harness/check"
 )
 
-// The spec tree is built when Run starts Ginkgo, from the run's config:
-// Describe an operation and case, It a check, with labels carrying the
-// check's ID, level, operation and flavour.
-var _ = Describe("MM7 certification", func() {
-	r := active
-	if r == nil {
-		return
-	}
+// entryName names the report entry each spec leaves with its result.
+const entryName = "mm7harness-result"
+
+// declare builds the spec tree from the probes: Describe a case, It a
+// check, labelled with the check's ID, level, operation, group and the
+// flavour. Every exchange is made before the specs run; a spec judges
+// the record and leaves its result as a report entry.
+func (r *run) declare() {
 	flavour := r.cfg.Version.Name
-	var answerChecks []*check.Check
-	for _, c := range check.Catalogue() {
-		if c.Group == check.GroupAnswer && (!c.StrictOnly || r.cfg.Profile == check.ProfileStrict) {
-			answerChecks = append(answerChecks, c)
+	for _, p := range r.probes {
+		Describe(fmt.Sprintf("%s %s", p.kind, p.id), Label("case:"+p.id), func() {
+			for _, ck := range p.checks {
+				It(ck.ID+": "+ck.Requirement, Label(ck.Labels(p.op(), flavour)...), func() {
+					r.spec(p, ck)
+				})
+			}
+		})
+	}
+	ReportAfterSuite("mm7harness", func(rep types.Report) { r.report = rep })
+}
+
+// spec runs one check as a spec: the result goes into the report, a
+// failure fails the spec, and what was not judged is skipped with the
+// reason — never a pass.
+func (r *run) spec(p *probe, ck *check.Check) {
+	res := &CheckResult{Case: p.id, Group: p.group, Check: ck.ID, Level: string(ck.Level), Op: p.op()}
+	if r.skipChecks[ck.ID] {
+		res.Verdict, res.Reason = verdictSkipped, "skipped by --skip-checks"
+	} else {
+		res = r.judge(p, ck)
+	}
+	AddReportEntry(entryName, res, ReportEntryVisibilityNever)
+	switch res.Verdict {
+	case verdictSkipped, verdictNotRun:
+		Skip(res.Reason)
+	case string(check.NA):
+		Skip("not applicable: " + res.Actual)
+	}
+	Expect(res.Verdict).NotTo(Equal(string(check.Fail)), "[%s] expected %s / actual %s", ck.ID, res.Expected, res.Actual)
+}
+
+// collect gives every check of every probe its result: the one its spec
+// left, or skipped when the label filter left the spec out.
+func (r *run) collect() []*CheckResult {
+	got := map[[2]string]*CheckResult{}
+	for _, s := range r.report.SpecReports {
+		for _, e := range s.ReportEntries {
+			if res, ok := e.Value.GetRawValue().(*CheckResult); ok && e.Name == entryName {
+				if s.State.Is(types.SpecStateFailureStates) && res.Verdict != string(check.Fail) {
+					// The spec failed for a reason of its own (a panic in
+					// Gomega, an interrupt): the harness did not judge.
+					res.Verdict, res.Reason = verdictNotRun, "harness error: "+s.Failure.Message
+				}
+				got[[2]string{res.Case, res.Check}] = res
+			}
 		}
 	}
-
-	for _, cs := range r.positives {
-		cs := cs
-		op := string(cs.Kind)
-		// Ordered: every check judges the one exchange BeforeAll makes, so a
-		// message is sent once, as Vibes would send it, not once per check.
-		// ContinueOnFailure: every check reports, not just the first failing.
-		Describe(op+" "+cs.ID, Ordered, ContinueOnFailure, Label("case:"+cs.ID), func() {
-			var in *check.Input
-			BeforeAll(func() { in, _ = r.send(cs, "message") })
-			for _, ck := range answerChecks {
-				ck := ck
-				It(ck.ID+": "+ck.Requirement, Label(ck.Labels(op, flavour)...), func() {
-					judge(r, cs.ID, op, ck, func() check.Result { return ck.Judge(in) })
-				})
+	var out []*CheckResult
+	for _, p := range r.probes {
+		for _, ck := range p.checks {
+			res := got[[2]string{p.id, ck.ID}]
+			if res == nil {
+				res = &CheckResult{Case: p.id, Group: p.group, Check: ck.ID, Level: string(ck.Level), Op: p.op(),
+					Verdict: verdictSkipped, Reason: "not selected (label filter)"}
 			}
-		})
+			out = append(out, res)
+		}
 	}
-
-	robust, _ := check.Get("robust-not-accepted")
-	serves, _ := check.Get("robust-still-serves")
-	for _, cs := range r.negatives {
-		cs := cs
-		op := string(cs.Kind)
-		// Ordered: the valid message must follow the bad input it tests.
-		Describe("robustness "+cs.ID, Ordered, ContinueOnFailure, Label("case:"+cs.ID), func() {
-			var bad, after *check.Input
-			BeforeAll(func() {
-				bad, _ = r.send(cs, "negative")
-				after, _ = r.send(r.goodCase(), "after-negative")
-			})
-			if cs.Expect.Outcome == corpus.Reject {
-				It(robust.ID+": "+robust.Requirement+" ("+cs.Expect.Failure+")", Label(robust.Labels(op, flavour)...), func() {
-					judge(r, cs.ID, op, robust, func() check.Result { return check.NotAccepted(bad.Answer) })
-				})
-			}
-			It(serves.ID+": "+serves.Requirement, Label(serves.Labels(op, flavour)...), func() {
-				judge(r, cs.ID, op, serves, func() check.Result { return check.StillServes(after.Answer) })
-			})
-		})
-	}
-
-	retry, _ := check.Get("retry-same-transaction-id")
-	good := r.goodCase()
-	// Ordered: the resend must repeat the first send's exact bytes.
-	Describe("retries "+good.ID, Ordered, Label("case:"+good.ID), func() {
-		var first, again *check.Input
-		BeforeAll(func() {
-			var raw []byte
-			first, raw = r.send(good, "retry")
-			again = r.sendRaw(good, raw, "retry")
-		})
-		It(retry.ID+": "+retry.Requirement, Label(retry.Labels(string(good.Kind), flavour)...), func() {
-			judge(r, good.ID, string(good.Kind), retry, func() check.Result { return check.RetryAccepted(first.Answer, again.Answer) })
-		})
-	})
-
-	conc, _ := check.Get("concurrency-all-answered")
-	Describe("concurrency", Ordered, Label("case:"+good.ID), func() {
-		answers := make([]*check.Input, r.cfg.Concurrency)
-		BeforeAll(func() {
-			var wg sync.WaitGroup
-			for i := range answers {
-				wg.Add(1)
-				go func(i int) {
-					defer wg.Done()
-					answers[i], _ = r.send(r.positives[i%len(r.positives)], "concurrency")
-				}(i)
-			}
-			wg.Wait()
-		})
-		It(conc.ID+": "+conc.Requirement, Label(conc.Labels(string(good.Kind), flavour)...), func() {
-			judge(r, "concurrency", string(good.Kind), conc, func() check.Result {
-				ok := 0
-				for _, a := range answers {
-					if a.Answer.Status/100 == 2 {
-						ok++
-					}
-				}
-				res := check.Result{Pass: ok == len(answers), Expected: fmt.Sprintf("%d answers with 2xx", len(answers)), Actual: fmt.Sprintf("%d", ok)}
-				return res
-			})
-		})
-	})
-})
-
-// judge runs one check, records its outcome for the reports, and asserts.
-func judge(r *run, caseID, op string, ck *check.Check, eval func() check.Result) {
-	res := &CheckResult{Case: caseID, Check: ck.ID, Level: string(ck.Level), Op: op}
-	if r.skipped(ck.ID) {
-		res.State, res.Reason = "skipped", "skipped by --skip-checks"
-		r.record(res)
-		Skip(res.Reason)
-	}
-	out := eval()
-	res.Expected, res.Actual = out.Expected, out.Actual
-	switch {
-	case out.NotApplicable:
-		res.State, res.Reason = "skipped", out.Actual
-		r.record(res)
-		Skip("not applicable: " + out.Actual)
-	case out.Pass:
-		res.State = "passed"
-	default:
-		res.State = "failed"
-	}
-	r.record(res)
-	Expect(out.Pass).To(BeTrue(), "[%s] %s", ck.ID, out.Message())
+	return out
 }

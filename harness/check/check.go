@@ -2,6 +2,13 @@
 // has a stable slug ID, a level, the clause or Vibes page it comes from, the
 // requirement in one line, and a function that judges one answer. The
 // Ginkgo suites (package suites) send the requests and call these.
+//
+// A check's verdict is one of pass, fail, warn, info or n/a, in the spirit
+// of Autobahn|Testsuite's OK / FAILED / NON-STRICT / INFORMATIONAL /
+// UNIMPLEMENTED. A verdict is a claim about someone else's system, so a
+// check that could not look at what it judges says n/a with the reason,
+// never pass; and the check that explains why (no answer, an unreadable
+// answer) is the one that fails.
 package check
 
 import (
@@ -12,6 +19,7 @@ import (
 	"time"
 
 	"github.com/mm7harness/mm7harness/harness/mm7"
+	"github.com/mm7harness/mm7harness/harness/swa"
 	"github.com/mm7harness/mm7harness/harness/xsd"
 )
 
@@ -20,9 +28,9 @@ type Level string
 
 // The levels.
 const (
-	MUST   Level = "MUST"   // a 3GPP TS 23.140 or SOAP 1.1 requirement
-	SHOULD Level = "SHOULD" // good practice; fails the run like the others
-	VIBES  Level = "VIBES"  // a rule of Vibes' documentation
+	MUST   Level = "MUST"   // a 3GPP TS 23.140, SOAP 1.1, XML or HTTP requirement
+	SHOULD Level = "SHOULD" // good practice: a warning under the vibes profile, a failure under strict
+	VIBES  Level = "VIBES"  // a rule of Vibes' documentation, which Vibes' delivery depends on
 )
 
 // Profile is how strict certification is.
@@ -31,10 +39,11 @@ type Profile string
 // The profiles.
 const (
 	// ProfileVibes certifies what Vibes accepts: a blank HTTP 200 passes,
-	// and so does an answer lacking MM7Version (Vibes' own sample does).
+	// and so does an answer lacking MM7Version (Vibes' own sample does);
+	// failed SHOULD checks are warnings.
 	ProfileVibes Profile = "vibes"
 	// ProfileStrict certifies 3GPP conformance: a schema-valid SOAP answer
-	// is required.
+	// is required, and failed SHOULD checks fail.
 	ProfileStrict Profile = "strict"
 )
 
@@ -44,9 +53,26 @@ type Group string
 // The groups.
 const (
 	GroupAnswer      Group = "answer"      // judged on the answer to a valid message
+	GroupQuirk       Group = "quirk"       // a Vibes-documented message the schema forbids
 	GroupRobustness  Group = "robustness"  // judged on a negative case and what follows
 	GroupRetries     Group = "retries"     // a resent TransactionID
 	GroupConcurrency Group = "concurrency" // many messages at once
+)
+
+// Verdict is what a check says of one case.
+type Verdict string
+
+// The verdicts.
+const (
+	Pass Verdict = "pass"
+	Fail Verdict = "fail"
+	// Warn: not a failure, but a risk the report explains (a failed SHOULD
+	// under the vibes profile; refusing a Vibes-documented quirk).
+	Warn Verdict = "warn"
+	// Info: a fact worth knowing that is neither right nor wrong.
+	Info Verdict = "info"
+	// NA: the check could not judge this case; Actual says why.
+	NA Verdict = "n/a"
 )
 
 // Check is one entry of the catalogue.
@@ -62,34 +88,63 @@ type Check struct {
 	Judge func(in *Input) Result `json:"-"`
 }
 
-// Result is one check's verdict on one answer.
+// Result is one check's verdict on one case, as judged; Grade turns it
+// into the verdict of a profile.
 type Result struct {
-	Pass bool
-	// NotApplicable means the check cannot judge this answer (e.g. the
-	// schema of an answer that is not SOAP): reported as skipped.
-	NotApplicable bool
-	Expected      string // "expected one of …"
-	Actual        string
+	Verdict  Verdict
+	Expected string // "expected one of …"
+	Actual   string // what was seen, or why the check could not judge
 }
 
-func pass(actual string) Result { return Result{Pass: true, Actual: actual} }
+func pass(actual string) Result { return Result{Verdict: Pass, Actual: actual} }
 
-func fail(expected, actual string) Result { return Result{Expected: expected, Actual: actual} }
+func fail(expected, actual string) Result {
+	return Result{Verdict: Fail, Expected: expected, Actual: actual}
+}
 
-func na(why string) Result { return Result{NotApplicable: true, Actual: why} }
+func warn(expected, actual string) Result {
+	return Result{Verdict: Warn, Expected: expected, Actual: actual}
+}
+
+func info(actual string) Result { return Result{Verdict: Info, Actual: actual} }
+
+func na(why string) Result { return Result{Verdict: NA, Actual: why} }
 
 // Message is the failure text: "expected one of … / actual …".
 func (r Result) Message() string {
 	return fmt.Sprintf("expected %s / actual %s", r.Expected, r.Actual)
 }
 
+// Grade is the verdict r counts as under profile p: a failed SHOULD check
+// is a warning under the vibes profile. Nothing else changes: a judge that
+// says warn means it whatever the profile.
+func (c *Check) Grade(r Result, p Profile) Verdict {
+	if r.Verdict == Fail && c.Level == SHOULD && p != ProfileStrict {
+		return Warn
+	}
+	return r.Verdict
+}
+
 // Answer is what the endpoint sent back for one request.
 type Answer struct {
-	Status  int // 0 when no answer came
+	// Status is the final HTTP status (interim 1xx responses skipped); 0
+	// when no complete answer came.
+	Status  int
 	Header  http.Header
 	Body    []byte
 	Latency time.Duration
-	Err     string // why no answer came
+	// Err says why no complete answer came.
+	Err string
+	// Timeout: no complete answer within the time the harness waits.
+	Timeout bool
+	// Truncated: the body passed the harness's limit (Limit bytes) and
+	// was not read further.
+	Truncated bool
+	Limit     int
+	// Closed: the endpoint ended the connection with this answer.
+	Closed bool
+	// Interim lists the 1xx responses that came before the answer.
+	Interim []int
 }
 
 // Input is everything a check judges: the request sent, the answer, and
@@ -116,17 +171,27 @@ func (in *Input) Blank() bool {
 	return in.Answer.Status/100 == 2 && len(strings.TrimSpace(string(in.Answer.Body))) == 0
 }
 
-// decode reads the answer's SOAP once.
+// decode reads the answer's SOAP once: the body itself, or the root part
+// of a multipart answer.
 func (in *Input) decode() (*mm7.Envelope, error) {
-	if !in.decoded {
-		in.decoded = true
-		charset := ""
-		if ct := in.Answer.Header.Get("Content-Type"); ct != "" {
-			charset = contentTypeParam(ct, "charset")
-		}
-		in.norm, _, _ = mm7.NormalizeCharset(in.Answer.Body, charset)
-		in.env, in.decErr = mm7.DecodeOptions{Charset: charset}.Decode(in.Answer.Body)
+	if in.decoded {
+		return in.env, in.decErr
 	}
+	in.decoded = true
+	ct := in.Answer.Header.Get("Content-Type")
+	soap, charset := in.Answer.Body, contentTypeParam(ct, "charset")
+	if strings.HasPrefix(strings.ToLower(strings.TrimSpace(ct)), "multipart/") {
+		m, err := swa.ReadBytes(ct, in.Answer.Body, swa.ReadOptions{})
+		if err != nil {
+			in.decErr = &mm7.DecodeError{Reason: mm7.ReasonMalformed, Msg: err.Error()}
+			return nil, in.decErr
+		}
+		soap, charset = m.SOAP(), m.Charset()
+	}
+	in.norm, _, _ = mm7.NormalizeCharset(soap, charset)
+	// The answer is already bounded by what the harness reads: the
+	// decoder must not refuse what the harness chose to read.
+	in.env, in.decErr = mm7.DecodeOptions{Charset: charset, MaxBytes: len(soap) + 1}.Decode(soap)
 	return in.env, in.decErr
 }
 
@@ -152,6 +217,15 @@ func Catalogue() []*Check {
 
 // Get returns the check with the given ID.
 func Get(id string) (*Check, bool) { c, ok := catalogue[id]; return c, ok }
+
+// MustGet returns the check with the given ID, for IDs written in code.
+func MustGet(id string) *Check {
+	c, ok := catalogue[id]
+	if !ok {
+		panic("check: no check " + id)
+	}
+	return c
+}
 
 var catalogue = map[string]*Check{}
 

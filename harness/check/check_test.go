@@ -2,6 +2,7 @@ package check_test
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -66,8 +67,8 @@ func TestCorrectAnswerPasses(t *testing.T) {
 		}
 		in := answer(t, 200, "text/xml; charset=utf-8", good(t))
 		in.Profile = check.ProfileStrict
-		if r := c.Judge(in); !r.Pass {
-			t.Errorf("%s: %s", c.ID, r.Message())
+		if r := c.Judge(in); r.Verdict != check.Pass {
+			t.Errorf("%s: %s %s", c.ID, r.Verdict, r.Message())
 		}
 	}
 }
@@ -102,8 +103,52 @@ func TestEachCheckCatchesItsDefect(t *testing.T) {
 	}
 	for _, c := range cases {
 		r := judge(t, c.id, c.in)
-		if r.Pass || r.NotApplicable || !strings.Contains(r.Actual, c.want) || r.Expected == "" {
+		if r.Verdict != check.Fail || !strings.Contains(r.Actual, c.want) || r.Expected == "" {
 			t.Errorf("%s: %+v, want a failure whose actual mentions %q", c.id, r, c.want)
+		}
+	}
+}
+
+// One defect fails one check: every other answer check says pass or n/a,
+// never fail, and never pass on what it could not see.
+func TestOneDefectOneFailure(t *testing.T) {
+	g := good(t)
+	big := answer(t, 200, "text/xml", strings.Repeat("junk ", 1000))
+	big.Answer.Truncated, big.Answer.Limit = true, 4096
+	timeout := answer(t, 0, "", "")
+	timeout.Answer.Timeout, timeout.Answer.Err, timeout.Answer.Latency = true, "no answer within the time limit", 2500*time.Millisecond
+	closed := answer(t, 0, "", "")
+	closed.Answer.Err = "the body stopped after 0 of its 512 bytes"
+	strictBlank := answer(t, 200, "", "")
+	strictBlank.Profile = check.ProfileStrict
+	cases := []struct {
+		name, fails string
+		in          *check.Input
+		passes      []string // checks that must pass; the rest must be n/a
+	}{
+		{"over the size limit", "envelope-well-formed", big, []string{"transport-answer", "transport-status-2xx", "transport-latency", "transport-content-type"}},
+		{"timeout", "transport-latency", timeout, nil},
+		{"headers then close", "transport-answer", closed, nil},
+		{"blank under strict", "answer-is-soap", strictBlank, []string{"transport-answer", "transport-status-2xx", "transport-latency", "transport-keep-alive"}},
+		{"HTTP 503", "transport-status-2xx", answer(t, 503, "text/plain", "busy"), []string{"transport-answer", "transport-latency", "transport-keep-alive"}},
+		{"not XML", "envelope-well-formed", answer(t, 200, "text/xml", "\x00\x01 not xml"), []string{"transport-answer", "transport-status-2xx", "transport-latency", "transport-content-type", "transport-keep-alive", "answer-is-soap"}},
+		{"wrong TransactionID", "rsp-transaction-id", answer(t, 200, "text/xml", strings.Replace(g, "becc3e4a6e065bd6", "x", 1)), nil},
+	}
+	for _, c := range cases {
+		for _, ck := range check.Catalogue() {
+			if ck.Judge == nil || ck.StrictOnly && c.in.Profile != check.ProfileStrict {
+				continue
+			}
+			in := *c.in
+			r := ck.Judge(&in)
+			switch {
+			case ck.ID == c.fails && r.Verdict != check.Fail:
+				t.Errorf("%s: %s says %s (%s), want fail", c.name, ck.ID, r.Verdict, r.Actual)
+			case ck.ID != c.fails && r.Verdict == check.Fail:
+				t.Errorf("%s: %s fails too: %s", c.name, ck.ID, r.Message())
+			case c.passes != nil && ck.ID != c.fails && slices.Contains(c.passes, ck.ID) != (r.Verdict == check.Pass):
+				t.Errorf("%s: %s says %s (%s)", c.name, ck.ID, r.Verdict, r.Actual)
+			}
 		}
 	}
 }
@@ -112,25 +157,37 @@ func TestEachCheckCatchesItsDefect(t *testing.T) {
 // missing MM7Version passes under vibes (Vibes' own sample lacks it).
 func TestProfiles(t *testing.T) {
 	blank := answer(t, 200, "", "")
-	if r := judge(t, "rsp-status-success", blank); !r.Pass {
-		t.Errorf("blank 200 under vibes: %+v", r)
+	if r := judge(t, "rsp-status-success", blank); r.Verdict != check.NA {
+		t.Errorf("blank 200 under vibes: %+v, want n/a (nothing to judge)", r)
 	}
 	blank.Profile = check.ProfileStrict
-	if r := judge(t, "answer-is-soap", blank); r.Pass {
+	if r := judge(t, "answer-is-soap", blank); r.Verdict != check.Fail {
 		t.Error("blank 200 passes answer-is-soap under strict")
 	}
 	noVersion := strings.Replace(good(t), "<MM7Version>6.8.0</MM7Version>", "", 1)
 	in := answer(t, 200, "text/xml", noVersion)
-	if r := judge(t, "rsp-mm7version", in); !r.Pass {
+	if r := judge(t, "rsp-mm7version", in); r.Verdict != check.Pass {
 		t.Errorf("missing MM7Version under vibes: %+v", r)
 	}
-	if r := judge(t, "schema-valid", in); !r.Pass {
+	if r := judge(t, "schema-valid", in); r.Verdict != check.Pass {
 		t.Errorf("missing MM7Version makes schema-valid fail under vibes: %+v", r)
 	}
 	in = answer(t, 200, "text/xml", noVersion)
 	in.Profile = check.ProfileStrict
-	if judge(t, "rsp-mm7version", in).Pass || judge(t, "schema-valid", in).Pass {
+	if judge(t, "rsp-mm7version", in).Verdict != check.Fail || judge(t, "schema-valid", in).Verdict != check.Fail {
 		t.Error("missing MM7Version passes under strict")
+	}
+	// A failed SHOULD check is a warning under vibes, a failure under strict.
+	ka := check.MustGet("transport-keep-alive")
+	r := check.Result{Verdict: check.Fail}
+	if ka.Grade(r, check.ProfileVibes) != check.Warn || ka.Grade(r, check.ProfileStrict) != check.Fail {
+		t.Error("SHOULD grading")
+	}
+	if check.MustGet("rsp-kind").Grade(r, check.ProfileVibes) != check.Fail {
+		t.Error("a failed MUST is not a failure under vibes")
+	}
+	if q := check.MustGet("vibes-quirk-accepted"); q.Grade(check.Result{Verdict: check.Warn}, check.ProfileStrict) != check.Warn {
+		t.Error("a quirk warning becomes a failure under strict")
 	}
 }
 
@@ -139,7 +196,7 @@ func TestProfiles(t *testing.T) {
 func TestEmptyNon2xxBodyIsNotJudgedAsXML(t *testing.T) {
 	in := answer(t, 500, "", "")
 	for _, id := range []string{"envelope-well-formed", "envelope-soap11", "schema-valid", "rsp-kind"} {
-		if r := judge(t, id, in); !r.NotApplicable {
+		if r := judge(t, id, in); r.Verdict != check.NA {
 			t.Errorf("%s on an empty 500: %+v, want not applicable", id, r)
 		}
 	}
@@ -149,7 +206,7 @@ func TestEmptyNon2xxBodyIsNotJudgedAsXML(t *testing.T) {
 func TestDependentChecksStepAside(t *testing.T) {
 	in := answer(t, 200, "text/html", "<html><body>Error</body></html>")
 	for _, id := range []string{"schema-valid", "rsp-kind", "rsp-transaction-id", "rsp-status-success"} {
-		if r := judge(t, id, in); !r.NotApplicable {
+		if r := judge(t, id, in); r.Verdict != check.NA {
 			t.Errorf("%s on an HTML page: %+v", id, r)
 		}
 	}
@@ -158,12 +215,14 @@ func TestDependentChecksStepAside(t *testing.T) {
 func TestRobustness(t *testing.T) {
 	fault, _ := mm7.EncodeMessage(mm7.V680, "t", &mm7.Fault{Code: "Client", String: "bad",
 		Detail: &mm7.VASPErrorRsp{Response: mm7.Response{Status: mm7.Status{Code: 2007, Text: "Message format corrupt"}}}})
+	reject := check.Expectation{Reject: true, Clause: "XML 1.0", Statuses: []int{2007}}
 	cases := []struct {
 		a        check.Answer
 		accepted bool
 	}{
 		{check.Answer{Status: 200}, true},
 		{check.Answer{Status: 200, Body: []byte(good(t))}, true},
+		{check.Answer{Status: 200, Body: []byte("junk"), Truncated: true}, true},
 		{check.Answer{Status: 200, Body: fault}, false},
 		{check.Answer{Status: 500, Body: fault}, false},
 		{check.Answer{Status: 400}, false},
@@ -173,14 +232,46 @@ func TestRobustness(t *testing.T) {
 		if got := check.Accepted(c.a); got != c.accepted {
 			t.Errorf("case %d: Accepted = %v", i, got)
 		}
-		if r := check.NotAccepted(c.a); r.Pass == c.accepted {
+		if r := check.NotAccepted(c.a, reject); (r.Verdict == check.Pass) == c.accepted {
 			t.Errorf("case %d: NotAccepted %+v", i, r)
 		}
 	}
-	if !check.StillServes(check.Answer{Status: 204}).Pass || check.StillServes(check.Answer{Err: "reset"}).Pass {
+	// No answer: a close is a refusal; silence is n/a for the refusal and a
+	// failure of robust-answers, unless the case expects silence.
+	silent := check.Answer{Timeout: true, Err: "no answer within the time limit"}
+	if r := check.NotAccepted(silent, reject); r.Verdict != check.NA {
+		t.Errorf("silence: %+v", r)
+	}
+	if r := check.ReactsInTime(silent, reject); r.Verdict != check.Fail {
+		t.Errorf("silence reacts in time: %+v", r)
+	}
+	waits := check.Expectation{Reject: true, Silence: true}
+	if check.NotAccepted(silent, waits).Verdict != check.Pass || check.ReactsInTime(silent, waits).Verdict != check.Pass {
+		t.Error("silence while the body is incomplete is not right")
+	}
+	if r := check.NotAccepted(check.Answer{Err: "reset"}, reject); r.Verdict != check.Pass {
+		t.Errorf("a closed connection: %+v", r)
+	}
+	if r := check.StatusCode(check.Answer{Status: 500, Body: fault}, reject); r.Verdict != check.Pass {
+		t.Errorf("status code: %+v", r)
+	}
+	if r := check.StatusCode(check.Answer{Status: 500, Body: fault}, check.Expectation{Reject: true, Statuses: []int{4004}}); r.Verdict != check.Info {
+		t.Errorf("another status code: %+v, want info", r)
+	}
+	ok := check.Answer{Status: 200}
+	if check.StillServes(check.Answer{Status: 204}, ok).Verdict != check.Pass || check.StillServes(check.Answer{Err: "reset"}, ok).Verdict != check.Fail {
 		t.Error("StillServes")
 	}
-	if r := check.RetryAccepted(check.Answer{Status: 200}, check.Answer{Status: 500}); r.Pass {
+	if r := check.StillServes(silent, silent); r.Verdict != check.NA {
+		t.Errorf("a slow endpoint is not failed for being slow after bad input: %+v", r)
+	}
+	if r := check.AllAnswered([]check.Answer{ok, silent}, ok); r.Verdict != check.Fail {
+		t.Errorf("one of two unanswered: %+v", r)
+	}
+	if r := check.RetryAccepted(check.Answer{Status: 200}, check.Answer{Status: 500}); r.Verdict != check.Fail {
 		t.Error("a refused retry passes")
+	}
+	if r := check.QuirkAccepted(check.Answer{Status: 500, Body: fault}, "a page", "the risk"); r.Verdict != check.Warn || !strings.Contains(r.Actual, "the risk") {
+		t.Errorf("a refused quirk: %+v", r)
 	}
 }

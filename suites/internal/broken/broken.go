@@ -4,6 +4,8 @@
 package broken
 
 import (
+	"bytes"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -25,6 +27,9 @@ type Defect struct {
 	// Args are extra certify arguments the defect needs (a tight latency
 	// budget, a profile, a label filter).
 	Args []string
+	// Slow defects take the length of a full run to show; the self-test
+	// runs them on their own.
+	Slow bool
 	// edit changes the reference receiver's answer.
 	edit func(rec *httptest.ResponseRecorder, w http.ResponseWriter, r *http.Request) bool
 }
@@ -74,7 +79,7 @@ var Defects = []Defect{
 			replace(rec, func(s string) string { return strings.ReplaceAll(s, ">1000<", ">4000<") })
 			return false
 		}},
-	{Name: "http-500", Fails: "transport-status-2xx", Allowed: []string{"robust-still-serves", "concurrency-all-answered"},
+	{Name: "http-500", Fails: "transport-status-2xx",
 		edit: func(rec *httptest.ResponseRecorder, w http.ResponseWriter, _ *http.Request) bool {
 			w.WriteHeader(http.StatusInternalServerError)
 			return true
@@ -113,7 +118,7 @@ var Defects = []Defect{
 			rec.Header().Set("Content-Type", "text/html")
 			return false
 		}},
-	{Name: "closed-connection", Fails: "transport-status-2xx", Allowed: []string{"robust-still-serves", "concurrency-all-answered"},
+	{Name: "closed-connection", Fails: "transport-answer",
 		edit: func(rec *httptest.ResponseRecorder, w http.ResponseWriter, _ *http.Request) bool {
 			if hj, ok := w.(http.Hijacker); ok {
 				if c, _, err := hj.Hijack(); err == nil {
@@ -135,7 +140,7 @@ var Defects = []Defect{
 			return true
 		}},
 	{Name: "dies-after-bad-input", Fails: "robust-still-serves", Args: []string{"--label-filter", "group:robustness"}},
-	{Name: "connection-close", Fails: "transport-keep-alive",
+	{Name: "connection-close", Fails: "transport-keep-alive", Args: []string{"--profile", "strict"},
 		edit: func(rec *httptest.ResponseRecorder, _ http.ResponseWriter, _ *http.Request) bool {
 			rec.Header().Set("Connection", "close")
 			return false
@@ -157,6 +162,119 @@ var Defects = []Defect{
 			return false
 		}},
 }
+
+// The defects of a hostile or broken peer: what it sends could exhaust a
+// harness that trusted it. Each is an answer to every request.
+var hostile = []Defect{
+	// 1.5 MiB of text that is no XML, as text/xml with 200.
+	{Name: "junk-over-1mib", Fails: "envelope-well-formed", Allowed: []string{"robust-not-accepted"},
+		edit: func(rec *httptest.ResponseRecorder, w http.ResponseWriter, _ *http.Request) bool {
+			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+			w.WriteHeader(http.StatusOK)
+			w.Write(bytes.Repeat([]byte("this is not xml at all. "), (3<<19)/24))
+			return true
+		}},
+	// The status line and header of a correct answer, then the connection
+	// closes: no body.
+	{Name: "headers-then-close", Fails: "transport-answer",
+		edit: func(rec *httptest.ResponseRecorder, w http.ResponseWriter, _ *http.Request) bool {
+			raw(w, fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: %d\r\n\r\n", rec.Body.Len()), nil)
+			return true
+		}},
+	// A correct answer after 5 s: Vibes has given up by then.
+	{Name: "sleeps-5s", Fails: "transport-latency", Slow: true,
+		edit: func(rec *httptest.ResponseRecorder, _ http.ResponseWriter, r *http.Request) bool {
+			select {
+			case <-time.After(5 * time.Second):
+			case <-r.Context().Done():
+			}
+			return false
+		}},
+	// A correct answer, one byte a second.
+	{Name: "drip", Fails: "transport-latency", Args: []string{"--latency-budget", "500ms"},
+		edit: func(rec *httptest.ResponseRecorder, w http.ResponseWriter, _ *http.Request) bool {
+			head := fmt.Sprintf("HTTP/1.1 %d OK\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: %d\r\n\r\n", rec.Code, rec.Body.Len())
+			raw(w, head+rec.Body.String(), func() { time.Sleep(time.Second) })
+			return true
+		}},
+	// A 50 MB answer.
+	{Name: "answer-50mb", Fails: "envelope-well-formed", Allowed: []string{"robust-not-accepted"},
+		edit: func(rec *httptest.ResponseRecorder, w http.ResponseWriter, _ *http.Request) bool {
+			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+			w.Header().Set("Content-Length", strconv.Itoa(50<<20))
+			w.WriteHeader(http.StatusOK)
+			chunk := bytes.Repeat([]byte("x"), 1<<20)
+			for i := 0; i < 50; i++ {
+				if _, err := w.Write(chunk); err != nil {
+					break
+				}
+			}
+			return true
+		}},
+	// A chunked answer that never ends.
+	{Name: "endless-chunked", Fails: "envelope-well-formed", Allowed: []string{"robust-not-accepted"},
+		edit: func(rec *httptest.ResponseRecorder, w http.ResponseWriter, r *http.Request) bool {
+			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+			w.WriteHeader(http.StatusOK)
+			chunk := bytes.Repeat([]byte("<a>"), 20000)
+			for r.Context().Err() == nil {
+				if _, err := w.Write(chunk); err != nil {
+					break
+				}
+				w.(http.Flusher).Flush()
+			}
+			return true
+		}},
+	// 200,000 header fields before a correct answer.
+	{Name: "headers-200000", Fails: "transport-answer",
+		edit: func(rec *httptest.ResponseRecorder, w http.ResponseWriter, _ *http.Request) bool {
+			var b strings.Builder
+			b.WriteString("HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=utf-8\r\n")
+			for i := 0; i < 200000; i++ {
+				fmt.Fprintf(&b, "X-Padding-%d: v\r\n", i)
+			}
+			fmt.Fprintf(&b, "Content-Length: %d\r\n\r\n%s", rec.Body.Len(), rec.Body.String())
+			raw(w, b.String(), nil)
+			return true
+		}},
+}
+
+// raw takes the connection over and writes s, calling pause between
+// bytes when it is set, then closes.
+func raw(w http.ResponseWriter, s string, pause func()) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		return
+	}
+	c, _, err := hj.Hijack()
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	if pause == nil {
+		c.Write([]byte(s))
+		return
+	}
+	for i := 0; i < len(s); i++ {
+		if _, err := c.Write([]byte{s[i]}); err != nil {
+			return
+		}
+		pause()
+	}
+}
+
+// Correct endpoints that are not the reference receiver as it is: the
+// certification must call each CONFORMANT.
+var Correct = []Defect{
+	// An interim 100 Continue before every answer (RFC 9110 section 15.2:
+	// a client skips it).
+	{Name: "continue-first", edit: func(rec *httptest.ResponseRecorder, w http.ResponseWriter, _ *http.Request) bool {
+		w.WriteHeader(http.StatusContinue)
+		return false
+	}},
+}
+
+func init() { Defects = append(Defects, hostile...) }
 
 // Handler wraps a reference receiver's handler with the defect.
 func (d Defect) Handler(ref *reference.Handler) http.Handler {

@@ -1,0 +1,167 @@
+package check
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/mm7harness/mm7harness/harness/mm7"
+)
+
+// The checks of what a success answer says: its schema, its kind, and the
+// values Vibes reads.
+
+func init() {
+	register(
+		&Check{ID: "schema-valid", Level: MUST, Group: GroupAnswer, Source: "TS 23.140 annex (MM7 XML schema of the flavour)",
+			Requirement: "send an answer valid against the flavour's schema", Judge: schemaValid},
+		&Check{ID: "rsp-kind", Level: MUST, Group: GroupAnswer, Source: "TS 23.140 clauses 8.7.2-8.7.4",
+			Requirement: "answer DeliverReq with DeliverRsp, DeliveryReportReq with DeliveryReportRsp, ReadReplyReq with ReadReplyRsp", Judge: rspKind},
+		&Check{ID: "rsp-transaction-id", Level: MUST, Group: GroupAnswer, Source: "TS 23.140 clause 8.7 (TransactionID); Vibes: response tables",
+			Requirement: "echo the request's TransactionID", Judge: rspTID},
+		&Check{ID: "rsp-namespace", Level: MUST, Group: GroupAnswer, Source: "Vibes: MM7 versions (one namespace per account)",
+			Requirement: "answer in the namespace of the request", Judge: rspNamespace},
+		&Check{ID: "rsp-mm7version", Level: MUST, Group: GroupAnswer, Source: "Vibes: response tables (5.3.0 for 5.5.0, 6.8.0 for 6.8.0)",
+			Requirement: "carry the flavour's MM7Version (under the vibes profile it may be left out, as Vibes' own sample does)", Judge: rspVersion},
+		&Check{ID: "rsp-status-success", Level: MUST, Group: GroupAnswer, Source: "TS 23.140 clause 8.7 status codes; Vibes: response tables",
+			Requirement: "answer a valid message with StatusCode 1000", Judge: rspSuccess},
+		&Check{ID: "rsp-status-text", Level: MUST, Group: GroupAnswer, Source: "TS 23.140 schema (StatusText is required); Vibes: response tables",
+			Requirement: "give a StatusText", Judge: rspText},
+	)
+}
+
+// soapRead is the precondition of the checks that need the MM7 message.
+func soapRead(in *Input) (*mm7.Envelope, Result, bool) {
+	if r, ok := readable(in); !ok {
+		return nil, r, false
+	}
+	env, err := in.decode()
+	var de *mm7.DecodeError
+	if env == nil || env.Message == nil || errors.As(err, &de) && de.Reason != mm7.ReasonTransactionID {
+		why := "the answer is not an MM7 SOAP message"
+		if de != nil {
+			why += " (" + string(de.Reason) + ")"
+		}
+		return nil, na(why), false
+	}
+	return env, Result{}, true
+}
+
+func schemaValid(in *Input) Result {
+	if _, r, ok := soapRead(in); !ok {
+		return r
+	}
+	res := in.Schemas.ValidateAs(in.norm, in.RequestRel)
+	var errs []string
+	for _, e := range res.Errors {
+		// Vibes' own DeliverRsp sample has no MM7Version, and Vibes takes
+		// it: libxml2 reports it at Status ("not expected, MM7Version is").
+		step := e.Path[strings.LastIndexByte(e.Path, '/')+1:]
+		step = step[strings.LastIndexByte(step, ':')+1:]
+		if in.Profile == ProfileVibes && (step == "Status" || strings.HasSuffix(step, "Rsp")) && strings.Contains(e.Message, "MM7Version") {
+			continue
+		}
+		errs = append(errs, e.Error())
+	}
+	if len(errs) > 0 {
+		return fail("an answer valid against "+string(in.RequestRel), strings.Join(errs, "; "))
+	}
+	return pass("valid against " + string(in.RequestRel))
+}
+
+func rspKind(in *Input) Result {
+	env, r, ok := soapRead(in)
+	if !ok {
+		return r
+	}
+	want := map[mm7.Kind]mm7.Kind{mm7.KindDeliverReq: mm7.KindDeliverRsp, mm7.KindDeliveryReportReq: mm7.KindDeliveryReportRsp, mm7.KindReadReplyReq: mm7.KindReadReplyRsp}[in.Request]
+	if env.Message.Kind() != want {
+		return fail(string(want), string(env.Message.Kind()))
+	}
+	return pass(string(want))
+}
+
+func rspTID(in *Input) Result {
+	env, r, ok := soapRead(in)
+	if !ok {
+		return r
+	}
+	if env.TransactionID != in.TransactionID {
+		return fail(fmt.Sprintf("TransactionID %q", in.TransactionID), fmt.Sprintf("%q", env.TransactionID))
+	}
+	return pass(env.TransactionID)
+}
+
+func rspNamespace(in *Input) Result {
+	env, r, ok := soapRead(in)
+	if !ok {
+		return r
+	}
+	if env.Release != in.RequestRel {
+		return fail(in.RequestRel.Namespace(), env.Release.Namespace())
+	}
+	return pass(string(env.Release))
+}
+
+// ExpectedMM7Version is the MM7Version an answer carries: the request's
+// when its release allows it, the flavour's otherwise.
+func (in *Input) ExpectedMM7Version() string {
+	if in.RequestRel.AllowsMM7Version(in.RequestMM7) {
+		return in.RequestMM7
+	}
+	return in.Version.MM7Version
+}
+
+// response is the response the answer carries, or a reason it has none.
+func response(in *Input) (*mm7.Response, Result, bool) {
+	env, r, ok := soapRead(in)
+	if !ok {
+		return nil, r, false
+	}
+	rsp := mm7.ResponseOf(env.Message)
+	if rsp == nil {
+		return nil, na(string(env.Message.Kind()) + " is not a response (see rsp-kind)"), false
+	}
+	return rsp, Result{}, true
+}
+
+func rspVersion(in *Input) Result {
+	rsp, r, ok := response(in)
+	if !ok {
+		return r
+	}
+	want := in.ExpectedMM7Version()
+	switch {
+	case rsp.MM7Version == want:
+		return pass(want)
+	case rsp.MM7Version == "" && in.Profile == ProfileVibes:
+		return pass("no MM7Version (Vibes accepts it)")
+	}
+	return fail(fmt.Sprintf("MM7Version %q", want), fmt.Sprintf("%q", rsp.MM7Version))
+}
+
+func rspSuccess(in *Input) Result {
+	rsp, r, ok := response(in)
+	if !ok {
+		return r
+	}
+	if rsp.Status.Code != mm7.StatusSuccess {
+		got := "no Status"
+		if rsp.Status.Code != 0 {
+			got = rsp.Status.Code.String()
+		}
+		return fail("StatusCode 1000", got)
+	}
+	return pass("1000")
+}
+
+func rspText(in *Input) Result {
+	rsp, r, ok := response(in)
+	if !ok {
+		return r
+	}
+	if strings.TrimSpace(rsp.Status.Text) == "" {
+		return fail("a StatusText", "none")
+	}
+	return pass(rsp.Status.Text)
+}

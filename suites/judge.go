@@ -1,0 +1,200 @@
+package suites
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/mm7harness/mm7harness/corpus"
+	"github.com/mm7harness/mm7harness/harness/check"
+	"github.com/mm7harness/mm7harness/harness/mm7"
+	"github.com/mm7harness/mm7harness/harness/swa"
+)
+
+// Verdicts of a check result besides check's own: a check the user did
+// not select, and one the harness could not run.
+const (
+	verdictSkipped = "skipped"
+	verdictNotRun  = "not-run"
+)
+
+// CheckResult is one check on one case.
+type CheckResult struct {
+	Case  string `json:"case"`
+	Group string `json:"group"`
+	Check string `json:"check"`
+	Level string `json:"level"`
+	Op    string `json:"op"`
+	// Verdict is pass, fail, warn, info or n/a as graded for the profile;
+	// skipped when the user did not select the check; not-run when the
+	// harness could not run it (its own limits or errors).
+	Verdict  string `json:"verdict"`
+	Expected string `json:"expected,omitempty"`
+	Actual   string `json:"actual,omitempty"`
+	Reason   string `json:"reason,omitempty"` // why skipped or not run
+	// Exchanges are the Seq numbers of the exchanges judged.
+	Exchanges []int `json:"exchanges,omitempty"`
+}
+
+// judge decides one check of one probe from the plan's exchanges.
+func (r *run) judge(p *probe, ck *check.Check) (res *CheckResult) {
+	res = &CheckResult{Case: p.id, Group: p.group, Check: ck.ID, Level: string(ck.Level), Op: p.op()}
+	defer func() {
+		if e := recover(); e != nil {
+			res.Verdict, res.Reason = verdictNotRun, fmt.Sprintf("harness error: %v", e)
+		}
+	}()
+	exs := r.plan.sent[p]
+	if exs == nil {
+		ns := r.plan.skip[p]
+		if ns == nil {
+			ns = &notSent{why: "not sent", harness: true}
+		}
+		res.setNotSent(ns)
+		return res
+	}
+	for _, ex := range exs {
+		if ex.Seq > 0 {
+			res.Exchanges = append(res.Exchanges, ex.Seq)
+		}
+	}
+	if ns := firstNotSent(p, ck, exs); ns != nil {
+		res.setNotSent(ns)
+		return res
+	}
+	out := r.evaluate(p, ck, exs)
+	res.Verdict, res.Expected, res.Actual = string(ck.Grade(out, r.cfg.Profile)), out.Expected, out.Actual
+	return res
+}
+
+func (res *CheckResult) setNotSent(ns *notSent) {
+	res.Verdict, res.Actual = string(check.NA), ns.why
+	if ns.harness {
+		res.Verdict, res.Actual, res.Reason = verdictNotRun, "", ns.why
+	}
+}
+
+// firstNotSent is why an exchange the check judges was not made.
+func firstNotSent(p *probe, ck *check.Check, exs []*Exchange) *notSent {
+	judged := exs
+	if p.kind == probeNegative {
+		// The valid message after the bad one matters to still-serves only.
+		if ck.ID == "robust-still-serves" {
+			judged = exs[1:]
+		} else {
+			judged = exs[:1]
+		}
+	}
+	for _, ex := range judged {
+		if ex.notSent != nil {
+			return ex.notSent
+		}
+	}
+	return nil
+}
+
+func (r *run) evaluate(p *probe, ck *check.Check, exs []*Exchange) check.Result {
+	switch p.kind {
+	case probeRetry:
+		return check.RetryAccepted(exs[0].answer, exs[1].answer)
+	case probeConcurrency:
+		answers := make([]check.Answer, len(exs))
+		for i, ex := range exs {
+			answers[i] = ex.answer
+		}
+		return check.AllAnswered(answers, r.baseline())
+	case probeNegative:
+		bad, after := exs[0].answer, exs[1].answer
+		e := expectation(p.c.Expect)
+		switch ck.ID {
+		case "robust-not-accepted", "robust-not-accepted-advised":
+			return check.NotAccepted(bad, e)
+		case "robust-status-code":
+			return check.StatusCode(bad, e)
+		case "robust-answers":
+			return check.ReactsInTime(bad, e)
+		case "robust-still-serves":
+			return check.StillServes(after, r.baseline())
+		}
+	}
+	ex := exs[0]
+	if p.c.Expect.Outcome == corpus.Tolerate {
+		if ck.Group == check.GroupQuirk {
+			return check.QuirkAccepted(ex.answer, p.c.Expect.Clause, p.c.Expect.Risk)
+		}
+		if ex.answer.Status != 0 && !check.Accepted(ex.answer) {
+			return check.Result{Verdict: check.NA, Actual: "the endpoint refused this Vibes-documented quirk (see vibes-quirk-accepted)"}
+		}
+	}
+	if ck.Judge == nil {
+		return check.Result{Verdict: check.NA, Actual: "no judge for " + ck.ID}
+	}
+	return ck.Judge(r.input(ex))
+}
+
+// expectation turns a case's expectation into what the checks take.
+func expectation(e corpus.Expect) check.Expectation {
+	return check.Expectation{Reject: e.Outcome == corpus.Reject, Clause: e.Clause, Close: e.Allows(corpus.ReactClose),
+		Silence: e.Allows(corpus.ReactTimeout), Statuses: e.MM7Status}
+}
+
+// baseline is the answer to the good case (the message sent after bad
+// input, and for retries and load) when it was sent on its own, before
+// any bad input: what the endpoint does with it regardless. When it was
+// not sent (a label filter), the first valid message sent stands in.
+func (r *run) baseline() check.Answer {
+	var first *Exchange
+	for _, p := range r.probes {
+		exs := r.plan.sent[p]
+		if p.kind != probeMessage || exs == nil || exs[0].notSent != nil {
+			continue
+		}
+		if p.c == r.cfg.goodCase {
+			return exs[0].answer
+		}
+		if first == nil {
+			first = exs[0]
+		}
+	}
+	if first != nil {
+		return first.answer
+	}
+	// Nothing valid was sent alone: take the message as acknowledged, so
+	// that what follows bad input is judged on its own.
+	return check.Answer{Status: 200}
+}
+
+// input is what the answer checks judge: the request as sent and the
+// answer.
+func (r *run) input(ex *Exchange) *check.Input {
+	in := &check.Input{Version: r.cfg.Version, Profile: r.cfg.Profile, Budget: r.cfg.Budget, Schemas: r.cfg.Schemas,
+		Answer: ex.answer, TransactionID: ex.TransactionID}
+	in.Request, in.RequestRel, in.RequestMM7 = requestFacts(ex.request)
+	return in
+}
+
+// requestFacts reads what a request was: its kind, namespace and
+// MM7Version, as sent.
+func requestFacts(raw []byte) (mm7.Kind, mm7.Release, string) {
+	h, err := swa.ReadHTTP(raw)
+	if err != nil {
+		return "", "", ""
+	}
+	m, err := swa.ReadBytes(h.ContentType(), h.Body, swa.ReadOptions{Diagnose: true})
+	if err != nil {
+		return "", "", ""
+	}
+	env, _ := mm7.Decode(m.SOAP(), m.Charset())
+	if env == nil || env.Message == nil {
+		return "", "", ""
+	}
+	mv := ""
+	switch msg := env.Message.(type) {
+	case *mm7.DeliverReq:
+		mv = msg.MM7Version
+	case *mm7.DeliveryReportReq:
+		mv = msg.MM7Version
+	case *mm7.ReadReplyReq:
+		mv = msg.MM7Version
+	}
+	return env.Message.Kind(), env.Release, strings.TrimSpace(mv)
+}

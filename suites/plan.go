@@ -1,6 +1,7 @@
 package suites
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"sync"
@@ -171,12 +172,13 @@ func (pl *plan) send(c *corpus.Case, purpose string, timeout time.Duration, raw 
 	if !ex.streamed {
 		ex.request = mx.Request // kept for the report and a resend; a streamed case is made again instead
 	}
-	ex.response = mx.Response
-	body := mx.Body
+	// Copies, so that what is kept holds no more memory than it shows:
+	// the reader's buffers grow past what they hold.
+	response, body := mx.Response, mx.Body
 	if mx.Truncated {
-		ex.response = ex.response[:min(len(ex.response), keptResponse)]
-		body = body[:min(len(body), keptResponse)]
+		response, body = response[:min(len(response), keptResponse)], body[:min(len(body), keptResponse)]
 	}
+	ex.response, body = bytes.Clone(response), bytes.Clone(body)
 	ex.answer = check.Answer{Status: mx.Status, Header: mx.Header, Body: body, Latency: mx.Duration, Err: mx.Err,
 		Timeout: mx.Timeout, Truncated: mx.Truncated, Limit: pl.cfg.MaxAnswer, Closed: mx.Closed, Interim: mx.Interim}
 	pl.record(ex)

@@ -293,6 +293,26 @@ func TestSlowEndpointEndsQuickly(t *testing.T) {
 	}
 }
 
+// A full run against an endpoint that answers every message with 1.5 MiB
+// of junk keeps what it read small: the harness's memory is bounded by its
+// own limits, not by what the endpoint sends (it once took 780 MB here,
+// keeping every truncated answer's whole buffer).
+func TestHostileAnswersStayWithinMemory(t *testing.T) {
+	t.Parallel()
+	for _, d := range broken.Defects {
+		if d.Name != "junk-over-1mib" {
+			continue
+		}
+		o := certify(t, "--endpoint", wrap(t, d), "--mm7-version", "6.8.0")
+		if o.code != 1 || o.maxRSSKB > 300<<10 {
+			t.Errorf("exit %d, peak memory %d MB", o.code, o.maxRSSKB>>10)
+		}
+		if n := dirSize(t, o.dir); n > 40<<20 {
+			t.Errorf("the report takes %d bytes", n)
+		}
+	}
+}
+
 func TestExitCodes(t *testing.T) {
 	t.Parallel()
 	if o := certify(t, "--endpoint", "http://127.0.0.1:1/mm7", "--mm7-version", "6.8.0"); o.code != 3 {

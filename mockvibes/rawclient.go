@@ -108,7 +108,7 @@ func (cn *conn) roundTrip(req []byte, deadline time.Time, send writer, lim Respo
 	if err != nil {
 		return result{rsp: rsp, err: err}
 	}
-	return result{rsp: rsp, reusable: !rsp.closes}
+	return result{rsp: rsp, reusable: !rsp.closes && !rsp.truncated}
 }
 
 func (cn *conn) close() { cn.c.Close() }

@@ -57,8 +57,10 @@ type response struct {
 	body    []byte // the body, de-chunked; for other framings a slice of raw
 	// truncated: the body passed MaxBody and was not read in full.
 	truncated bool
-	// closes: the connection ends with this answer (Connection: close, an
-	// HTTP/1.0 answer without keep-alive, or a body delimited by the close).
+	// closes: the endpoint ends the connection with this answer
+	// (Connection: close, an HTTP/1.0 answer without keep-alive, or a body
+	// delimited by the close). A truncated answer's connection cannot be
+	// reused either, but that is the harness's doing.
 	closes bool
 }
 
@@ -129,9 +131,6 @@ func readResponse(br *bufio.Reader, lim ResponseLimits) (*response, error) {
 			rsp.truncated = true
 		}
 	}
-	if rsp.truncated {
-		rsp.closes = true // the rest is not read: the connection cannot be reused
-	}
 	return rsp, err
 }
 
@@ -188,17 +187,34 @@ func readHead(br *bufio.Reader, raw *bytes.Buffer, max int) (status int, h http.
 	}
 }
 
+// maxChunkLine bounds one chunk-size line (with its extensions) and one
+// trailer field.
+const maxChunkLine = 4 << 10
+
 // readChunked reads a chunked body into raw (as sent) and data (the
-// content), keeping at most max bytes of content.
+// content), keeping at most max bytes of content and at most max bytes
+// of framing besides: a peer cannot make the harness hold more by
+// splitting its body into many small chunks.
 func readChunked(br *bufio.Reader, raw, data *bytes.Buffer, max int) (truncated bool, err error) {
-	for {
+	framing := 0
+	line := func() ([]byte, error) {
 		b, err := br.ReadSlice('\n')
+		if len(b) > maxChunkLine || errors.Is(err, bufio.ErrBufferFull) {
+			return nil, fmt.Errorf("a chunk line of more than %d bytes", maxChunkLine)
+		}
 		raw.Write(b)
-		if errors.Is(err, bufio.ErrBufferFull) {
-			return false, fmt.Errorf("chunk size line too long")
+		if framing += len(b); framing > max {
+			return nil, errFramingTooLarge
 		}
 		if err != nil {
-			return false, fmt.Errorf("the chunked body ended early: %w", eof(err))
+			return nil, fmt.Errorf("the chunked body ended early: %w", eof(err))
+		}
+		return b, nil
+	}
+	for {
+		b, err := line()
+		if err != nil {
+			return err == errFramingTooLarge, ignoreFraming(err)
 		}
 		sizeText, _, _ := strings.Cut(strings.TrimSpace(string(b)), ";")
 		size, perr := strconv.ParseInt(sizeText, 16, 64)
@@ -207,38 +223,46 @@ func readChunked(br *bufio.Reader, raw, data *bytes.Buffer, max int) (truncated 
 		}
 		if size == 0 {
 			// Trailer fields, then the blank line.
-			for n := 0; ; n++ {
-				t, err := br.ReadSlice('\n')
-				raw.Write(t)
+			for {
+				t, err := line()
 				if err != nil {
-					return false, fmt.Errorf("the chunked body's trailer ended early: %w", eof(err))
-				}
-				if n > 100 {
-					return false, fmt.Errorf("more than 100 trailer fields")
+					return err == errFramingTooLarge, ignoreFraming(err)
 				}
 				if len(bytes.TrimRight(t, "\r\n")) == 0 {
 					return false, nil
 				}
 			}
 		}
-		keep := size
-		if int64(data.Len())+size > int64(max) {
-			keep = int64(max - data.Len())
-		}
+		// What may still be kept; comparing without adding, so that a
+		// chunk size near the largest int64 cannot wrap around.
+		room := int64(max - data.Len())
+		keep := min(size, room)
 		before := data.Len()
-		_, cerr := io.CopyN(io.MultiWriter(raw, data), br, keep)
-		if cerr != nil {
-			return false, fmt.Errorf("the chunked body ended inside a chunk after %d bytes: %w", data.Len()-before, eof(cerr))
+		if _, err := io.CopyN(io.MultiWriter(raw, data), br, keep); err != nil {
+			return false, fmt.Errorf("the chunked body ended inside a chunk after %d bytes: %w", data.Len()-before, eof(err))
 		}
 		if keep < size {
 			return true, nil
 		}
-		crlf, err := br.ReadSlice('\n')
-		raw.Write(crlf)
+		end, err := line()
 		if err != nil {
-			return false, fmt.Errorf("the chunked body ended early: %w", eof(err))
+			return err == errFramingTooLarge, ignoreFraming(err)
+		}
+		if len(bytes.TrimRight(end, "\r\n")) != 0 {
+			return false, fmt.Errorf("a chunk is longer than its size says (%d bytes)", size)
 		}
 	}
+}
+
+// errFramingTooLarge ends a chunked body whose framing passes the limit:
+// the answer is then truncated, as one with too much content is.
+var errFramingTooLarge = errors.New("chunk framing larger than the limit")
+
+func ignoreFraming(err error) error {
+	if err == errFramingTooLarge {
+		return nil
+	}
+	return err
 }
 
 // eof turns the end of input inside a message into ErrUnexpectedEOF and

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -34,8 +35,14 @@ func TestReadResponse(t *testing.T) {
 		{name: "close-delimited", in: "HTTP/1.1 200 OK\r\n\r\nuntil the end", status: 200, body: "until the end", closes: true},
 		{name: "connection close", in: "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", status: 200, closes: true},
 		{name: "HTTP/1.0", in: "HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", status: 200, closes: true},
-		{name: "body over the limit", in: "HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n" + strings.Repeat("x", 500), status: 200, body: strings.Repeat("x", 100), truncated: true, closes: true},
-		{name: "chunked over the limit", in: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + strings.Repeat("40\r\n"+strings.Repeat("y", 64)+"\r\n", 10), status: 200, body: strings.Repeat("y", 100), truncated: true, closes: true},
+		{name: "body over the limit", in: "HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n" + strings.Repeat("x", 500), status: 200, body: strings.Repeat("x", 100), truncated: true},
+		{name: "chunked over the limit", in: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + strings.Repeat("40\r\n"+strings.Repeat("y", 64)+"\r\n", 10), status: 200, body: strings.Repeat("y", 100), truncated: true},
+		// Regression: a chunk size near the largest int64 wrapped the room
+		// left around, and the chunk was read without limit.
+		{name: "a chunk size that overflows", in: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nA\r\n7fffffffffffffff\r\n" + strings.Repeat("B", 5000), status: 200, body: "A" + strings.Repeat("B", 99), truncated: true},
+		{name: "many tiny chunks with long extensions", in: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + strings.Repeat("1;"+strings.Repeat("e", 60)+"\r\nq\r\n", 50), status: 200, body: "q", truncated: true},
+		{name: "a chunk line too long", in: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;" + strings.Repeat("e", 5000) + "\r\nq\r\n0\r\n\r\n", err: "chunk line of more than"},
+		{name: "a chunk longer than its size", in: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nqq\r\n0\r\n\r\n", err: "longer than its size"},
 		{name: "close-delimited over the limit", in: "HTTP/1.1 200 OK\r\n\r\n" + strings.Repeat("z", 300), status: 200, body: strings.Repeat("z", 100), truncated: true, closes: true},
 		{name: "header then close", in: "HTTP/1.1 200 OK\r\nContent-Length: 512\r\n\r\n", err: "stopped after 0 of its 512 bytes"},
 		{name: "header block too large", in: manyHeaders, err: "header block larger"},
@@ -58,7 +65,7 @@ func TestReadResponse(t *testing.T) {
 		case c.err == "" && (rsp.status != c.status || string(rsp.body) != c.body || rsp.truncated != c.truncated || rsp.closes != c.closes || len(rsp.interim) != c.interim):
 			t.Errorf("%s: got status %d body %q truncated %v closes %v interim %v", c.name, rsp.status, rsp.body, rsp.truncated, rsp.closes, rsp.interim)
 		}
-		if len(rsp.raw) > len(c.in) || len(rsp.raw) > lim.MaxHeaderBytes*(lim.MaxInterim+2)+2*lim.MaxBody+1000 {
+		if len(rsp.raw) > len(c.in) || len(rsp.raw) > lim.MaxHeaderBytes*(lim.MaxInterim+1)+2*lim.MaxBody+2*maxChunkLine {
 			t.Errorf("%s: kept %d bytes", c.name, len(rsp.raw))
 		}
 	}
@@ -138,5 +145,39 @@ func TestEveryExchangeEndsInTime(t *testing.T) {
 	}
 	if _, err := (&Sender{Endpoint: "::"}).Do(Message{}); err == nil || errors.Is(err, io.EOF) {
 		t.Errorf("a bad endpoint: %v", err)
+	}
+}
+
+// DoAll keeps the connection, as Vibes does; a connection the endpoint
+// closed without a word is found stale, and the request goes again on a
+// new one.
+func TestDoAllKeepsTheConnection(t *testing.T) {
+	answer := "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+	serve := func(perConn int) string {
+		return serveRaw(t, func(c net.Conn) {
+			br := bufio.NewReader(c)
+			for i := 0; i < perConn; i++ {
+				req, err := http.ReadRequest(br)
+				if err != nil {
+					return
+				}
+				io.Copy(io.Discard, req.Body)
+				io.WriteString(c, answer)
+			}
+		})
+	}
+	req := []byte("POST /mm7 HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi")
+	msgs := []Message{{Name: "a", Raw: req}, {Name: "b", Raw: req}}
+	for _, c := range []struct {
+		perConn       int
+		reused, stale bool
+	}{{2, true, false}, {1, false, true}} {
+		exs, err := (&Sender{Endpoint: serve(c.perConn), Timeout: time.Second}).DoAll(msgs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if exs[1].Status != 200 || exs[1].Reused != c.reused || exs[1].Stale != c.stale {
+			t.Errorf("%d per connection: second exchange %+v", c.perConn, exs[1])
+		}
 	}
 }

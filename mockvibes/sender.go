@@ -49,9 +49,16 @@ type Exchange struct {
 	// Truncated: the answer's body passed the response limit and was not
 	// read further.
 	Truncated bool `json:"truncated,omitempty"`
-	// Closed: the endpoint ended the connection with this answer.
-	Closed  bool   `json:"closed,omitempty"`
-	Timeout bool   `json:"timeout,omitempty"`
+	// Closed: the endpoint said the connection ends with this answer
+	// (Connection: close, HTTP/1.0, a body delimited by the close). The
+	// harness closing a connection itself (an answer over the limit, one
+	// that came before the request was written) does not count.
+	Closed  bool `json:"closed,omitempty"`
+	Timeout bool `json:"timeout,omitempty"`
+	// Stale: the kept-alive connection this was meant to go on had been
+	// closed without a word, so it went on a new one (as Vibes' Java
+	// client resends a request that met a stale connection).
+	Stale   bool   `json:"stale,omitempty"`
 	Err     string `json:"error,omitempty"`
 	Request []byte `json:"-"`
 	// Response is every byte read (interim responses, the answer's
@@ -311,7 +318,7 @@ func (s *Sender) attempt(u *url.URL, cn *conn, j *job) (*Exchange, *conn) {
 	if cn == nil {
 		var err error
 		if cn, err = dial(u, s.Timeout, s.TLS); err != nil {
-			ex.Err, ex.Timeout, ex.Closed = err.Error(), isTimeout(err), true
+			ex.Err, ex.Timeout = err.Error(), isTimeout(err)
 			return ex, nil
 		}
 	}
@@ -325,14 +332,13 @@ func (s *Sender) attempt(u *url.URL, cn *conn, j *job) (*Exchange, *conn) {
 	if rsp := res.rsp; rsp != nil {
 		ex.Response, ex.Interim = rsp.raw, rsp.interim
 		if res.err == nil {
-			ex.Status, ex.Header, ex.Body, ex.Truncated = rsp.status, rsp.header, rsp.body, rsp.truncated
+			ex.Status, ex.Header, ex.Body, ex.Truncated, ex.Closed = rsp.status, rsp.header, rsp.body, rsp.truncated, rsp.closes
 		}
 	}
 	if res.err != nil {
 		ex.Err, ex.Timeout = describe(res.err, ex.Response), isTimeout(res.err)
 	}
 	if !res.reusable {
-		ex.Closed = true
 		cn.close()
 		return ex, nil
 	}
@@ -358,6 +364,19 @@ func describe(err error, got []byte) string {
 // exchange: no retries, whatever the answer. The attempt ends within
 // Timeout whatever the endpoint does.
 func (s *Sender) Do(m Message) (*Exchange, error) {
+	exs, err := s.DoAll([]Message{m})
+	if err != nil {
+		return nil, err
+	}
+	return exs[0], nil
+}
+
+// DoAll sends messages one after the other on one keep-alive connection,
+// as Vibes does, each once: a new connection only when the endpoint ended
+// the last one. A request that meets a connection the endpoint closed
+// without a word (no byte of answer) is sent again on a new one, and its
+// exchange says Stale. Each attempt ends within Timeout.
+func (s *Sender) DoAll(msgs []Message) ([]*Exchange, error) {
 	u, err := url.Parse(s.Endpoint)
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("mockvibes: endpoint %q is not an absolute URL", s.Endpoint)
@@ -365,17 +384,31 @@ func (s *Sender) Do(m Message) (*Exchange, error) {
 	if s.Timeout <= 0 {
 		s.Timeout = VibesTimeout
 	}
-	raw, tid := m.Raw, ""
-	if m.Case != nil || raw != nil {
-		if raw, tid, err = s.prepare(m, u); err != nil {
-			return nil, fmt.Errorf("mockvibes: %s: %w", m.Name, err)
+	var out []*Exchange
+	var cn *conn
+	defer func() {
+		if cn != nil {
+			cn.close()
 		}
+	}()
+	for _, m := range msgs {
+		raw, tid := m.Raw, ""
+		if m.Case != nil || raw != nil {
+			if raw, tid, err = s.prepare(m, u); err != nil {
+				return nil, fmt.Errorf("mockvibes: %s: %w", m.Name, err)
+			}
+		}
+		j := &job{msg: m, raw: raw, tid: tid, attempt: 1}
+		reused := cn != nil
+		var ex *Exchange
+		ex, cn = s.attempt(u, cn, j)
+		if reused && ex.Status == 0 && len(ex.Response) == 0 && !ex.Timeout {
+			ex, cn = s.attempt(u, nil, j)
+			ex.Stale = true
+		}
+		out = append(out, ex)
 	}
-	ex, cn := s.attempt(u, nil, &job{msg: m, raw: raw, tid: tid, attempt: 1})
-	if cn != nil {
-		cn.close()
-	}
-	return ex, nil
+	return out, nil
 }
 
 func (s *Sender) record(ex *Exchange, count int) {

@@ -33,6 +33,10 @@ type Outcome struct {
 	MaxAnswer       int           `json:"max_answer_bytes"`
 	// Stopped says why the run stopped sending early, if it did.
 	Stopped string `json:"stopped,omitempty"`
+	// Unselected counts the MUST and VIBES checks the user's selection left
+	// out (--label-filter, --skip-checks): a CONFORMANT verdict speaks for
+	// the selection only.
+	Unselected int `json:"unselected_binding_checks,omitempty"`
 	// Counts are the check results by verdict.
 	Counts    map[string]int `json:"counts"`
 	Checks    []*CheckResult `json:"checks"`
@@ -46,22 +50,25 @@ func newOutcome(cfg *Config, start time.Time, results []*CheckResult, pl *plan) 
 	if pl.stopped != nil {
 		out.Stopped = pl.stopped.why
 	}
-	notRunMust, judged := false, false
+	notRunBinding, bindingPassed := false, false
 	for _, c := range results {
 		out.Counts[c.Verdict]++
-		switch c.Verdict {
-		case verdictNotRun:
-			if c.Level != string(check.SHOULD) {
-				notRunMust = true
-			}
-		case string(check.Pass), string(check.Warn), string(check.Info):
-			judged = true
+		binding := c.Level != string(check.SHOULD)
+		switch {
+		case c.Verdict == verdictNotRun && binding:
+			notRunBinding = true
+		case c.Verdict == verdictSkipped && binding:
+			out.Unselected++
+		case c.Verdict == string(check.Pass) && binding:
+			bindingPassed = true
 		}
 	}
 	switch {
 	case out.Counts[string(check.Fail)] > 0:
 		out.Verdict = NotConformant
-	case notRunMust || !judged:
+	case notRunBinding || !bindingPassed:
+		// A claim needs evidence: a MUST or VIBES check the run meant to
+		// make was not made, or none was met at all.
 		out.Verdict = Incomplete
 	default:
 		out.Verdict = Conformant

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"time"
 
@@ -42,6 +43,8 @@ type Exchange struct {
 	Timeout       bool          `json:"timeout,omitempty"`
 	Truncated     bool          `json:"truncated,omitempty"`
 	Closed        bool          `json:"closed,omitempty"`
+	Reused        bool          `json:"connection_reused,omitempty"`
+	Stale         bool          `json:"stale,omitempty"`
 	Err           string        `json:"error,omitempty"`
 	RequestBytes  int64         `json:"request_bytes"`
 	ResponseBytes int           `json:"response_bytes"`
@@ -81,6 +84,8 @@ type plan struct {
 	// What each probe got, by probe.
 	sent map[*probe][]*Exchange
 	skip map[*probe]*notSent
+	// baseline is the good case answered on its own (sendBaseline).
+	baseline *Exchange
 }
 
 func newPlan(cfg *Config) *plan {
@@ -91,6 +96,9 @@ func newPlan(cfg *Config) *plan {
 // first, then retries and concurrency, then the negative cases.
 func (pl *plan) run(probes []*probe, sel *selection) {
 	for _, kind := range []probeKind{probeMessage, probeRetry, probeConcurrency, probeNegative} {
+		if kind != probeMessage && pl.baseline == nil && slices.ContainsFunc(probes, func(p *probe) bool { return p.kind == kind && sel.any(p) }) {
+			pl.sendBaseline(probes)
+		}
 		for _, p := range probes {
 			if p.kind != kind || !sel.any(p) {
 				continue
@@ -102,6 +110,25 @@ func (pl *plan) run(probes []*probe, sel *selection) {
 			pl.sent[p] = pl.probe(p)
 		}
 	}
+}
+
+// sendBaseline makes sure the good case (the valid message sent after
+// bad input, for retries and for load) has been answered on its own, before
+// any bad input: what the endpoint does with it regardless is the measure
+// of what bad input changes. Its own probe's exchange serves when it was
+// sent; otherwise it is sent once for this.
+func (pl *plan) sendBaseline(probes []*probe) {
+	for _, p := range probes {
+		if p.kind == probeMessage && p.c == pl.cfg.goodCase && pl.sent[p] != nil {
+			pl.baseline = pl.sent[p][0]
+			return
+		}
+	}
+	if why := pl.halted(); why != nil {
+		pl.baseline = &Exchange{Case: pl.cfg.goodCase.ID, Purpose: "baseline", notSent: why}
+		return
+	}
+	pl.baseline = pl.send(pl.cfg.goodCase, "baseline", pl.cfg.Budget+pl.cfg.Grace, nil)
 }
 
 // halted says why sending has stopped, if it has.
@@ -120,11 +147,9 @@ func (pl *plan) probe(p *probe) []*Exchange {
 	case probeMessage:
 		return []*Exchange{pl.send(p.c, "message", valid, nil)}
 	case probeRetry:
-		first := pl.send(p.c, "retry", valid, nil)
-		if first.request == nil {
-			return []*Exchange{first, {Case: p.c.ID, Purpose: "retry", notSent: &notSent{why: "not sent: the first send made no request", harness: true}}}
-		}
-		return []*Exchange{first, pl.send(p.c, "retry", valid, first.request)}
+		// The resend goes on the same connection, as Vibes' keep-alive
+		// client sends: it also shows whether the endpoint kept it open.
+		return pl.sendPair(p.c, valid)
 	case probeConcurrency:
 		out := make([]*Exchange, pl.cfg.Concurrency)
 		var wg sync.WaitGroup
@@ -153,21 +178,52 @@ func (pl *plan) probe(p *probe) []*Exchange {
 
 // send makes one exchange: c stamped afresh, or raw resent as it is.
 func (pl *plan) send(c *corpus.Case, purpose string, timeout time.Duration, raw []byte) *Exchange {
-	s := &mockvibes.Sender{Endpoint: pl.cfg.Endpoint, Timeout: timeout, TLS: pl.cfg.TLS,
-		Limits: mockvibes.ResponseLimits{MaxBody: pl.cfg.MaxAnswer}}
 	m := mockvibes.Message{Name: c.ID, Case: c}
 	if raw != nil {
 		m = mockvibes.Message{Name: c.ID, Raw: raw}
 	}
-	ex := &Exchange{Case: c.ID, Purpose: purpose, Started: time.Now(), streamed: c.Generator != ""}
-	mx, err := s.Do(m)
+	return pl.sendAll(c, purpose, timeout, []mockvibes.Message{m})[0]
+}
+
+// sendPair sends c, then the very same bytes again on the same
+// connection: a resend, as Vibes makes one.
+func (pl *plan) sendPair(c *corpus.Case, timeout time.Duration) []*Exchange {
+	raw, tid, err := c.StampFor(pl.cfg.Endpoint, time.Now())
 	if err != nil {
-		// The corpus could not make the request: the harness's failure.
-		ex.notSent = &notSent{why: "not sent: " + err.Error(), harness: true}
-		return ex
+		ns := &notSent{why: "not sent: " + err.Error(), harness: true}
+		return []*Exchange{{Case: c.ID, Purpose: "retry", notSent: ns}, {Case: c.ID, Purpose: "retry", notSent: ns}}
 	}
-	ex.TransactionID, ex.Latency, ex.Status, ex.Interim = mx.TransactionID, mx.Duration, mx.Status, mx.Interim
-	ex.Timeout, ex.Truncated, ex.Closed, ex.Err = mx.Timeout, mx.Truncated, mx.Closed, mx.Err
+	m := mockvibes.Message{Name: c.ID, Raw: raw}
+	out := pl.sendAll(c, "retry", timeout, []mockvibes.Message{m, m})
+	for _, ex := range out {
+		ex.TransactionID = tid
+	}
+	return out
+}
+
+// sendAll makes the exchanges of msgs on one keep-alive connection.
+func (pl *plan) sendAll(c *corpus.Case, purpose string, timeout time.Duration, msgs []mockvibes.Message) []*Exchange {
+	s := &mockvibes.Sender{Endpoint: pl.cfg.Endpoint, Timeout: timeout, TLS: pl.cfg.TLS,
+		Limits: mockvibes.ResponseLimits{MaxBody: pl.cfg.MaxAnswer}}
+	out := make([]*Exchange, len(msgs))
+	mxs, err := s.DoAll(msgs)
+	for i := range msgs {
+		out[i] = &Exchange{Case: c.ID, Purpose: purpose, Started: time.Now(), streamed: c.Generator != ""}
+		if err != nil {
+			// The corpus could not make the request: the harness's failure.
+			out[i].notSent = &notSent{why: "not sent: " + err.Error(), harness: true}
+			continue
+		}
+		pl.fill(out[i], mxs[i])
+		pl.record(out[i], purpose != "concurrency")
+	}
+	return out
+}
+
+// fill copies what an exchange got into the report's record.
+func (pl *plan) fill(ex *Exchange, mx *mockvibes.Exchange) {
+	ex.Started, ex.TransactionID, ex.Latency, ex.Status, ex.Interim = mx.Start, mx.TransactionID, mx.Duration, mx.Status, mx.Interim
+	ex.Timeout, ex.Truncated, ex.Closed, ex.Reused, ex.Stale, ex.Err = mx.Timeout, mx.Truncated, mx.Closed, mx.Reused, mx.Stale, mx.Err
 	ex.RequestBytes, ex.ResponseBytes = int64(len(mx.Request)), len(mx.Response)
 	if !ex.streamed {
 		ex.request = mx.Request // kept for the report and a resend; a streamed case is made again instead
@@ -179,24 +235,29 @@ func (pl *plan) send(c *corpus.Case, purpose string, timeout time.Duration, raw 
 		response, body = response[:min(len(response), keptResponse)], body[:min(len(body), keptResponse)]
 	}
 	ex.response, body = bytes.Clone(response), bytes.Clone(body)
-	ex.answer = check.Answer{Status: mx.Status, Header: mx.Header, Body: body, Latency: mx.Duration, Err: mx.Err,
+	ex.answer = check.Answer{Status: mx.Status, Header: mx.Header, Body: body, Latency: mx.Duration, Err: mx.Err, Got: len(mx.Response),
 		Timeout: mx.Timeout, Truncated: mx.Truncated, Limit: pl.cfg.MaxAnswer, Closed: mx.Closed, Interim: mx.Interim}
-	pl.record(ex)
-	return ex
 }
 
-func (pl *plan) record(ex *Exchange) {
+// record numbers an exchange and counts it towards stopping when it was
+// sent on its own (counts).
+func (pl *plan) record(ex *Exchange, counts bool) {
 	pl.mu.Lock()
 	pl.seq++
 	ex.Seq = pl.seq
 	pl.exchanges = append(pl.exchanges, ex)
-	if ex.Timeout {
+	switch {
+	case !counts:
+	case ex.Timeout:
 		pl.silent++
-	} else {
+	default:
 		pl.silent = 0
 	}
 	if pl.silent >= breakerAfter && pl.stopped == nil {
-		pl.stopped = &notSent{why: fmt.Sprintf("not sent: the endpoint answered none of the last %d messages within the time limit", breakerAfter)}
+		// Stopping is the harness's choice: what it leaves unjudged is not
+		// run, so a run that failed nothing else is INCOMPLETE, never
+		// CONFORMANT.
+		pl.stopped = &notSent{why: fmt.Sprintf("not sent: the endpoint answered none of the last %d messages within the time limit", breakerAfter), harness: true}
 	}
 	pl.mu.Unlock()
 	if pl.progress != nil {

@@ -17,6 +17,7 @@ import (
 type run struct {
 	cfg        Config
 	probes     []*probe
+	sel        *selection
 	plan       *plan
 	skipChecks map[string]bool
 	report     types.Report
@@ -59,7 +60,7 @@ func Run(cfg Config) (*Outcome, error) {
 		return nil, err
 	}
 	ran = true
-	r := &run{cfg: cfg, skipChecks: map[string]bool{}}
+	r := &run{cfg: cfg, sel: sel, skipChecks: map[string]bool{}}
 	for _, id := range cfg.SkipChecks {
 		r.skipChecks[id] = true
 	}
@@ -73,6 +74,10 @@ func Run(cfg Config) (*Outcome, error) {
 	gomega.RegisterFailHandler(ginkgo.Fail)
 	suite, rep := ginkgo.GinkgoConfiguration()
 	suite.LabelFilter = cfg.LabelFilter
+	// The label filter is the one way to select: what was sent was chosen
+	// by it, and focus or skip flags (under go test) would leave specs of
+	// sent exchanges unjudged.
+	suite.FocusStrings, suite.SkipStrings, suite.FocusFiles, suite.SkipFiles = nil, nil, nil, nil
 	suite.RandomizeAllSpecs = true
 	suite.FailOnPending = true
 	suite.FailOnEmpty = true

@@ -71,7 +71,14 @@ func (r *run) collect() []*CheckResult {
 	for _, p := range r.probes {
 		for _, ck := range p.checks {
 			res := got[[2]string{p.id, ck.ID}]
-			if res == nil {
+			switch {
+			case res != nil:
+			case r.sel.runs(p, ck):
+				// Selected, yet its spec left no result: it did not run
+				// (the suite was interrupted), so nothing was judged.
+				res = &CheckResult{Case: p.id, Group: p.group, Check: ck.ID, Level: string(ck.Level), Op: p.op(),
+					Verdict: verdictNotRun, Reason: "the spec did not run"}
+			default:
 				res = &CheckResult{Case: p.id, Group: p.group, Check: ck.ID, Level: string(ck.Level), Op: p.op(),
 					Verdict: verdictSkipped, Reason: "not selected (label filter)"}
 			}

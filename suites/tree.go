@@ -78,7 +78,8 @@ func buildProbes(cfg *Config, positives, negatives []*corpus.Case) []*probe {
 	}
 	good := cfg.goodCase
 	out = append(out,
-		&probe{kind: probeRetry, id: "retries", c: good, group: groupBehaviour, checks: []*check.Check{check.MustGet("retry-same-transaction-id")}},
+		&probe{kind: probeRetry, id: "retries", c: good, group: groupBehaviour,
+			checks: []*check.Check{check.MustGet("retry-same-transaction-id"), check.MustGet("transport-keep-alive")}},
 		&probe{kind: probeConcurrency, id: "concurrency", c: good, group: groupBehaviour, checks: []*check.Check{check.MustGet("concurrency-all-answered")}},
 	)
 	for _, c := range negatives {

@@ -213,5 +213,8 @@ func printSummary(w io.Writer, out *suites.Outcome, dir string) {
 	if out.Stopped != "" {
 		fmt.Fprintf(w, "stopped early: %s\n", out.Stopped)
 	}
+	if out.Unselected > 0 {
+		fmt.Fprintf(w, "for the selected checks only: %d MUST or VIBES check results were not selected\n", out.Unselected)
+	}
 	fmt.Fprintf(w, "report: %s/report.html (junit.xml, report.json and exchanges/ beside it)\n", dir)
 }

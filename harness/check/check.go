@@ -135,6 +135,10 @@ type Answer struct {
 	Latency time.Duration
 	// Err says why no complete answer came.
 	Err string
+	// Got is how many bytes of an answer came, complete or not: with
+	// Status 0, some bytes mean an answer that could not be read, none a
+	// connection closed (or silent) without one.
+	Got int
 	// Timeout: no complete answer within the time the harness waits.
 	Timeout bool
 	// Truncated: the body passed the harness's limit (Limit bytes) and
@@ -171,28 +175,36 @@ func (in *Input) Blank() bool {
 	return in.Answer.Status/100 == 2 && len(strings.TrimSpace(string(in.Answer.Body))) == 0
 }
 
-// decode reads the answer's SOAP once: the body itself, or the root part
-// of a multipart answer.
+// decode reads the answer's SOAP once.
 func (in *Input) decode() (*mm7.Envelope, error) {
-	if in.decoded {
-		return in.env, in.decErr
+	if !in.decoded {
+		in.decoded = true
+		in.env, in.norm, in.decErr = decodeAnswer(in.Answer)
 	}
-	in.decoded = true
-	ct := in.Answer.Header.Get("Content-Type")
-	soap, charset := in.Answer.Body, contentTypeParam(ct, "charset")
+	return in.env, in.decErr
+}
+
+// decodeAnswer reads an answer's SOAP: the body itself, or the root part
+// of a multipart answer, in the charset its Content-Type names. norm is
+// the document in UTF-8, for the schemas.
+func decodeAnswer(a Answer) (env *mm7.Envelope, norm []byte, err error) {
+	ct := ""
+	if a.Header != nil {
+		ct = a.Header.Get("Content-Type")
+	}
+	soap, charset := a.Body, contentTypeParam(ct, "charset")
 	if strings.HasPrefix(strings.ToLower(strings.TrimSpace(ct)), "multipart/") {
-		m, err := swa.ReadBytes(ct, in.Answer.Body, swa.ReadOptions{})
+		m, err := swa.ReadBytes(ct, a.Body, swa.ReadOptions{})
 		if err != nil {
-			in.decErr = &mm7.DecodeError{Reason: mm7.ReasonMalformed, Msg: err.Error()}
-			return nil, in.decErr
+			return nil, nil, &mm7.DecodeError{Reason: mm7.ReasonMalformed, Msg: err.Error()}
 		}
 		soap, charset = m.SOAP(), m.Charset()
 	}
-	in.norm, _, _ = mm7.NormalizeCharset(soap, charset)
+	norm, _, _ = mm7.NormalizeCharset(soap, charset)
 	// The answer is already bounded by what the harness reads: the
 	// decoder must not refuse what the harness chose to read.
-	in.env, in.decErr = mm7.DecodeOptions{Charset: charset, MaxBytes: len(soap) + 1}.Decode(soap)
-	return in.env, in.decErr
+	env, err = mm7.DecodeOptions{Charset: charset, MaxBytes: len(soap) + 1}.Decode(soap)
+	return env, norm, err
 }
 
 func contentTypeParam(ct, name string) string {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mm7harness/mm7harness/harness/check"
 	"github.com/mm7harness/mm7harness/harness/mm7"
+	"github.com/mm7harness/mm7harness/harness/swa"
 	"github.com/mm7harness/mm7harness/harness/xsd"
 )
 
@@ -127,12 +128,15 @@ func TestOneDefectOneFailure(t *testing.T) {
 		passes      []string // checks that must pass; the rest must be n/a
 	}{
 		{"over the size limit", "envelope-well-formed", big, []string{"transport-answer", "transport-status-2xx", "transport-latency", "transport-content-type"}},
-		{"timeout", "transport-latency", timeout, nil},
-		{"headers then close", "transport-answer", closed, nil},
+		{"timeout", "transport-latency", timeout, []string{}},
+		{"headers then close", "transport-answer", closed, []string{}},
 		{"blank under strict", "answer-is-soap", strictBlank, []string{"transport-answer", "transport-status-2xx", "transport-latency", "transport-keep-alive"}},
 		{"HTTP 503", "transport-status-2xx", answer(t, 503, "text/plain", "busy"), []string{"transport-answer", "transport-latency", "transport-keep-alive"}},
 		{"not XML", "envelope-well-formed", answer(t, 200, "text/xml", "\x00\x01 not xml"), []string{"transport-answer", "transport-status-2xx", "transport-latency", "transport-content-type", "transport-keep-alive", "answer-is-soap"}},
-		{"wrong TransactionID", "rsp-transaction-id", answer(t, 200, "text/xml", strings.Replace(g, "becc3e4a6e065bd6", "x", 1)), nil},
+		{"wrong TransactionID", "rsp-transaction-id", answer(t, 200, "text/xml", strings.Replace(g, "becc3e4a6e065bd6", "x", 1)),
+			[]string{"transport-answer", "transport-status-2xx", "transport-latency", "transport-content-type", "transport-keep-alive",
+				"envelope-well-formed", "envelope-soap11", "envelope-one-body-element", "schema-valid", "rsp-kind", "rsp-namespace",
+				"rsp-mm7version", "rsp-status-success", "rsp-status-text"}},
 	}
 	for _, c := range cases {
 		for _, ck := range check.Catalogue() {
@@ -146,8 +150,10 @@ func TestOneDefectOneFailure(t *testing.T) {
 				t.Errorf("%s: %s says %s (%s), want fail", c.name, ck.ID, r.Verdict, r.Actual)
 			case ck.ID != c.fails && r.Verdict == check.Fail:
 				t.Errorf("%s: %s fails too: %s", c.name, ck.ID, r.Message())
-			case c.passes != nil && ck.ID != c.fails && slices.Contains(c.passes, ck.ID) != (r.Verdict == check.Pass):
-				t.Errorf("%s: %s says %s (%s)", c.name, ck.ID, r.Verdict, r.Actual)
+			case ck.ID != c.fails && slices.Contains(c.passes, ck.ID) && r.Verdict != check.Pass:
+				t.Errorf("%s: %s says %s (%s), want pass", c.name, ck.ID, r.Verdict, r.Actual)
+			case ck.ID != c.fails && !slices.Contains(c.passes, ck.ID) && r.Verdict != check.NA:
+				t.Errorf("%s: %s says %s (%s), want n/a: it did not see what it judges", c.name, ck.ID, r.Verdict, r.Actual)
 			}
 		}
 	}
@@ -176,6 +182,16 @@ func TestProfiles(t *testing.T) {
 	in.Profile = check.ProfileStrict
 	if judge(t, "rsp-mm7version", in).Verdict != check.Fail || judge(t, "schema-valid", in).Verdict != check.Fail {
 		t.Error("missing MM7Version passes under strict")
+	}
+	// Only a missing MM7Version is forgiven: the rest of the answer is still
+	// judged by the schema.
+	for name, body := range map[string]string{
+		"an empty DeliverRsp":      strings.Replace(good(t), good(t)[strings.Index(good(t), "<MM7Version>"):strings.Index(good(t), "</Status>")+len("</Status>")], "", 1),
+		"Status before MM7Version": strings.Replace(strings.Replace(good(t), "<MM7Version>6.8.0</MM7Version>", "", 1), "</Status>", "</Status><MM7Version>6.8.0</MM7Version>", 1),
+	} {
+		if r := judge(t, "schema-valid", answer(t, 200, "text/xml", body)); r.Verdict != check.Fail {
+			t.Errorf("%s under vibes: %+v, want schema-valid to fail", name, r)
+		}
 	}
 	// A failed SHOULD check is a warning under vibes, a failure under strict.
 	ka := check.MustGet("transport-keep-alive")
@@ -251,6 +267,28 @@ func TestRobustness(t *testing.T) {
 	}
 	if r := check.NotAccepted(check.Answer{Err: "reset"}, reject); r.Verdict != check.Pass {
 		t.Errorf("a closed connection: %+v", r)
+	}
+	if r := check.ReactsInTime(check.Answer{Err: "reset"}, reject); r.Verdict != check.Pass {
+		t.Errorf("a closed connection does not react: %+v", r)
+	}
+	// Bytes that are no readable answer are no acknowledgement, but no
+	// proper reaction either.
+	garbled := check.Answer{Got: 70000, Err: "the answer's header block is larger than 65536 bytes"}
+	if r := check.ReactsInTime(garbled, reject); r.Verdict != check.Fail {
+		t.Errorf("an unreadable answer reacts in time: %+v", r)
+	}
+	if r := check.NotAccepted(garbled, reject); r.Verdict != check.Pass || strings.Contains(r.Actual, "closed") {
+		t.Errorf("an unreadable answer: %+v", r)
+	}
+	// A refusal in a multipart answer is read as one.
+	m := swa.New(swa.StyleStrict, fault)
+	ct, mb, err := swa.Writer{Style: swa.StyleStrict}.Write(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	multi := check.Answer{Status: 200, Header: http.Header{"Content-Type": {ct}}, Body: mb}
+	if check.Accepted(multi) || check.StatusCode(multi, reject).Verdict != check.Pass {
+		t.Errorf("a Fault in a multipart answer: accepted %v, %+v", check.Accepted(multi), check.StatusCode(multi, reject))
 	}
 	if r := check.StatusCode(check.Answer{Status: 500, Body: fault}, reject); r.Verdict != check.Pass {
 		t.Errorf("status code: %+v", r)

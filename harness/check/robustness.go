@@ -42,10 +42,11 @@ type Expectation struct {
 	Reject bool
 	// Clause is what the expectation rests on.
 	Clause string
-	// Close and Silence say whether closing the connection without an
-	// answer, or no answer at all (the endpoint rightly waits for bytes that
-	// never come), are right reactions.
-	Close, Silence bool
+	// Silence says whether no answer at all is a right reaction (the
+	// endpoint rightly waits for bytes that never come). Closing the
+	// connection without an answer always is one: it is how HTTP servers
+	// refuse.
+	Silence bool
 	// Statuses are the MM7 statuses 3GPP has for refusing the case.
 	Statuses []int
 }
@@ -60,7 +61,7 @@ func Accepted(a Answer) bool {
 	if len(a.Body) == 0 || a.Truncated {
 		return true
 	}
-	env, err := mm7.DecodeOptions{MaxBytes: len(a.Body) + 1}.Decode(a.Body)
+	env, _, err := decodeAnswer(a)
 	if err != nil || env == nil {
 		return true
 	}
@@ -97,7 +98,7 @@ func statusOf(a Answer) mm7.StatusCode {
 	if len(a.Body) == 0 || a.Truncated {
 		return 0
 	}
-	env, err := mm7.DecodeOptions{MaxBytes: len(a.Body) + 1}.Decode(a.Body)
+	env, _, err := decodeAnswer(a)
 	if err != nil || env == nil {
 		return 0
 	}
@@ -120,6 +121,8 @@ func ReactsInTime(bad Answer, e Expectation) Result {
 		return pass("no answer while the request is incomplete, as it should be")
 	case bad.Timeout:
 		return fail("an answer or a closed connection", fmt.Sprintf("none within %v", bad.Latency.Round(timeUnit)))
+	case bad.Status == 0 && bad.Got > 0:
+		return fail("a readable HTTP answer or a closed connection", fmt.Sprintf("%d bytes that are no complete answer: %s", bad.Got, bad.Err))
 	case bad.Status == 0:
 		return pass("closed the connection (" + bad.Err + ")")
 	}
@@ -134,6 +137,8 @@ func NotAccepted(bad Answer, e Expectation) Result {
 		return pass("no answer while the request is incomplete")
 	case bad.Timeout:
 		return na("no answer within the time limit (see robust-answers)")
+	case bad.Status == 0 && bad.Got > 0:
+		return pass("no readable answer, which Vibes cannot count as an acknowledgement (see robust-answers)")
 	case bad.Status == 0:
 		return pass("closed the connection without acknowledging it")
 	case Accepted(bad):

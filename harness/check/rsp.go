@@ -3,6 +3,7 @@ package check
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/mm7harness/mm7harness/harness/mm7"
@@ -48,25 +49,52 @@ func soapRead(in *Input) (*mm7.Envelope, Result, bool) {
 }
 
 func schemaValid(in *Input) Result {
-	if _, r, ok := soapRead(in); !ok {
+	env, r, ok := soapRead(in)
+	if !ok {
 		return r
 	}
-	res := in.Schemas.ValidateAs(in.norm, in.RequestRel)
+	doc := in.norm
+	note := ""
+	if rsp := mm7.ResponseOf(env.Message); rsp != nil && rsp.MM7Version == "" && in.Profile == ProfileVibes {
+		// Vibes' own DeliverRsp sample has no MM7Version, and Vibes takes
+		// it: judge the rest of the answer as if it had the expected one.
+		if with, ok := withMM7Version(doc, env.Release, in.ExpectedMM7Version()); ok {
+			doc, note = with, " (MM7Version left out, as Vibes' own sample does)"
+		}
+	}
+	res := in.Schemas.ValidateAs(doc, in.RequestRel)
 	var errs []string
 	for _, e := range res.Errors {
-		// Vibes' own DeliverRsp sample has no MM7Version, and Vibes takes
-		// it: libxml2 reports it at Status ("not expected, MM7Version is").
-		step := e.Path[strings.LastIndexByte(e.Path, '/')+1:]
-		step = step[strings.LastIndexByte(step, ':')+1:]
-		if in.Profile == ProfileVibes && (step == "Status" || strings.HasSuffix(step, "Rsp")) && strings.Contains(e.Message, "MM7Version") {
-			continue
-		}
 		errs = append(errs, e.Error())
 	}
 	if len(errs) > 0 {
-		return fail("an answer valid against "+string(in.RequestRel), strings.Join(errs, "; "))
+		return fail("an answer valid against "+string(in.RequestRel)+note, strings.Join(errs, "; "))
 	}
-	return pass("valid against " + string(in.RequestRel))
+	return pass("valid against " + string(in.RequestRel) + note)
+}
+
+var rspStart = regexp.MustCompile(`<((?:[A-Za-z_][\w.-]*:)?)(DeliverRsp|DeliveryReportRsp|ReadReplyRsp)\b([^>]*?)(/?)>`)
+
+// withMM7Version is doc with an MM7Version element of release r, value v,
+// as the first child of its response element.
+func withMM7Version(doc []byte, r mm7.Release, v string) ([]byte, bool) {
+	m := rspStart.FindSubmatchIndex(doc)
+	if m == nil {
+		return nil, false
+	}
+	version := `<MM7Version xmlns="` + r.Namespace() + `">` + v + `</MM7Version>`
+	tag := string(doc[m[2]:m[3]]) + string(doc[m[4]:m[5]])
+	var out []byte
+	out = append(out, doc[:m[0]]...)
+	out = append(out, '<')
+	out = append(out, tag...)
+	out = append(out, doc[m[6]:m[7]]...)
+	out = append(out, '>')
+	out = append(out, version...)
+	if m[9] > m[8] { // <DeliverRsp/>: close it again
+		out = append(out, "</"+tag+">"...)
+	}
+	return append(out, doc[m[1]:]...), true
 }
 
 func rspKind(in *Input) Result {

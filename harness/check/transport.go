@@ -123,5 +123,5 @@ func keepAlive(in *Input) Result {
 	case in.Answer.Closed:
 		return fail("the connection kept open", "an answer delimited by closing the connection")
 	}
-	return pass("kept open")
+	return pass("no sign of closing: no Connection: close, a framed body")
 }

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -145,6 +146,15 @@ var Defects = []Defect{
 			rec.Header().Set("Connection", "close")
 			return false
 		}},
+	// A correct answer, then the connection closes without a word: the
+	// next message Vibes sends on it meets a closed connection.
+	{Name: "closes-without-saying", Fails: "transport-keep-alive", Args: []string{"--profile", "strict"},
+		edit: func(rec *httptest.ResponseRecorder, w http.ResponseWriter, _ *http.Request) bool {
+			head := fmt.Sprintf("HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n",
+				rec.Code, http.StatusText(rec.Code), rec.Header().Get("Content-Type"), rec.Body.Len())
+			raw(w, head+rec.Body.String(), nil)
+			return true
+		}},
 	{Name: "blank-200-strict", Fails: "answer-is-soap", Args: []string{"--profile", "strict"},
 		edit: func(rec *httptest.ResponseRecorder, w http.ResponseWriter, _ *http.Request) bool {
 			if rec.Code != http.StatusOK {
@@ -273,6 +283,18 @@ var Correct = []Defect{
 		return false
 	}},
 }
+
+// OneAtATime is correct but serves one request at a time, 200 ms each:
+// many messages at once time out, one at a time do not.
+var OneAtATime = Defect{Name: "one-at-a-time", edit: func() func(*httptest.ResponseRecorder, http.ResponseWriter, *http.Request) bool {
+	var mu sync.Mutex
+	return func(*httptest.ResponseRecorder, http.ResponseWriter, *http.Request) bool {
+		mu.Lock()
+		time.Sleep(200 * time.Millisecond)
+		mu.Unlock()
+		return false
+	}
+}()}
 
 func init() { Defects = append(Defects, hostile...) }
 

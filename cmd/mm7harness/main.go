@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // exitUsage is the exit status for a usage or harness error.
@@ -48,10 +49,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return exitUsage
 }
 
-// parseFlags parses a command's flags. When the command should stop — help
-// was asked for (status 0) or a flag is wrong (status 2, the flag package
-// has said why) — it returns the status and false.
+// parseFlags parses a command's flags: first from the environment, where
+// every flag can be set as MM7HARNESS_<FLAG> (--max-body is
+// MM7HARNESS_MAX_BODY), then from the command line, which wins. When the
+// command should stop — help was asked for (status 0) or a flag is wrong
+// (status 2, with why) — it returns the status and false.
 func parseFlags(fs *flag.FlagSet, args []string) (int, bool) {
+	if err := flagsFromEnv(fs); err != nil {
+		fmt.Fprintf(fs.Output(), "mm7harness %s: %v\n", fs.Name(), err)
+		return exitUsage, false
+	}
+	if parsed != nil {
+		defer parsed(fs)
+	}
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return 0, false
@@ -59,6 +69,30 @@ func parseFlags(fs *flag.FlagSet, args []string) (int, bool) {
 		return exitUsage, false
 	}
 	return 0, true
+}
+
+// parsed, when set (by tests), sees every command's flags once parsed.
+var parsed func(*flag.FlagSet)
+
+// envName is the environment variable that sets flag name.
+func envName(name string) string {
+	return "MM7HARNESS_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+// flagsFromEnv sets every flag of fs whose variable is in the
+// environment. A boolean takes what strconv.ParseBool does (1, true, …).
+func flagsFromEnv(fs *flag.FlagSet) error {
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		v, ok := os.LookupEnv(envName(f.Name))
+		if !ok || err != nil {
+			return
+		}
+		if serr := fs.Set(f.Name, v); serr != nil {
+			err = fmt.Errorf("%s=%q: %v", envName(f.Name), v, serr)
+		}
+	})
+	return err
 }
 
 func usage(w io.Writer) {

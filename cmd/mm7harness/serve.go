@@ -18,27 +18,10 @@ import (
 	"github.com/mm7harness/mm7harness/reference"
 )
 
-// envDefault lets every serve flag be set from MM7HARNESS_<NAME>.
-func envDefault(name, def string) string {
-	if v, ok := os.LookupEnv("MM7HARNESS_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))); ok {
-		return v
-	}
-	return def
-}
-
 func runServe(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	str := func(name, def, usage string) *string { return fs.String(name, envDefault(name, def), usage) }
-	dur := func(name string, def time.Duration, usage string) *time.Duration {
-		d := def
-		if v := envDefault(name, ""); v != "" {
-			if p, err := time.ParseDuration(v); err == nil {
-				d = p
-			}
-		}
-		return fs.Duration(name, d, usage)
-	}
+	str, dur := fs.String, fs.Duration
 	addr := str("addr", "127.0.0.1:8080", "listen on `HOST:PORT`")
 	path := str("path", "/mm7", "MM7 requests are POSTed to `PATH`")
 	db := str("db", "mm7harness.db", "SQLite `FILE` the messages are stored in")
@@ -49,8 +32,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	password := str("password", "", "the Basic `PASSWORD`")
 	allow := str("allow-ip", "", "comma-separated `CIDRs` allowed to POST MM7 (default: any)")
 	maxBody := fs.Int64("max-body", int64(reference.DefaultMaxBody), "largest request `BYTES` accepted (413 above)")
-	storeRaw := fs.Bool("store-raw", envDefault("store-raw", "") == "true", "store every request body as received, too")
-	lenient := fs.Bool("lenient", envDefault("lenient", "") == "true", "accept what the RFCs let a reader accept: any Content-Type (sniffed), a multipart without its close delimiter, base64 with stray characters, a GET")
+	storeRaw := fs.Bool("store-raw", false, "store every request body as received, too")
+	lenient := fs.Bool("lenient", false, "accept what the RFCs let a reader accept: any Content-Type (sniffed), a multipart without its close delimiter, base64 with stray characters, a GET")
 	maxParts := fs.Int("max-parts", swa.DefaultLimits.MaxParts, "most MIME `PARTS` a request may hold (2000 Client error above)")
 	maxDepth := fs.Int("max-depth", swa.DefaultLimits.MaxDepth, "deepest multipart nesting `LEVELS` accepted")
 	maxPartHeader := fs.Int("max-part-header", swa.DefaultLimits.MaxHeaderBytes, "largest MIME part header `BYTES` accepted")

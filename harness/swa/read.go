@@ -160,17 +160,51 @@ func Read(contentType string, body io.Reader, opts ReadOptions) (*Message, error
 	if opts.SizeHint > l.MaxBytes {
 		return nil, newErr(ErrTooLarge, "", "body of %d bytes exceeds %d", opts.SizeHint, l.MaxBytes)
 	}
-	var b bytes.Buffer
-	if opts.SizeHint > 0 {
-		b.Grow(int(opts.SizeHint) + bytes.MinRead + 1)
-	}
-	if _, err := b.ReadFrom(io.LimitReader(body, l.MaxBytes+1)); err != nil {
+	buf, err := readAll(io.LimitReader(body, l.MaxBytes+1), opts.SizeHint)
+	if err != nil {
 		return nil, fmt.Errorf("swa: reading body: %w", err)
 	}
-	if int64(b.Len()) > l.MaxBytes {
+	if int64(len(buf)) > l.MaxBytes {
 		return nil, newErr(ErrTooLarge, "", "body exceeds %d bytes", l.MaxBytes)
 	}
-	return ReadBytes(contentType, b.Bytes(), opts)
+	return ReadBytes(contentType, buf, opts)
+}
+
+// firstRead is what readAll allocates before any byte has arrived: a
+// declared size is a promise, and memory follows the bytes that come.
+const firstRead = 32 << 10
+
+// readAll reads r to its end into a buffer that grows as bytes arrive:
+// fourfold each time it fills, and straight to hint+1 once that is less
+// than twice the next step, so an honest size costs a few small steps and
+// no slack, and a lying one at most eight times what was really sent.
+func readAll(r io.Reader, hint int64) ([]byte, error) {
+	next := func(have int) int {
+		if hint <= 0 || int64(have) > hint {
+			return max(2*have, firstRead)
+		}
+		n := max(4*have, firstRead)
+		if int64(2*n) > hint {
+			n = int(hint + 1)
+		}
+		return n
+	}
+	buf := make([]byte, 0, next(0))
+	for {
+		if len(buf) == cap(buf) {
+			grown := make([]byte, len(buf), next(cap(buf)))
+			copy(grown, buf)
+			buf = grown
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 // ReadBytes is Read on a body already in memory. The message keeps slices

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -378,5 +379,25 @@ func TestBase64WithoutPaddingShorterThanAQuad(t *testing.T) {
 		if got := string(m.Top.Parts[0].Body); got != want {
 			t.Errorf("%q: got %q, want %q", body, got, want)
 		}
+	}
+}
+
+// Regression: Read allocated the declared size before any byte came, so
+// 300 connections promising 16 MB and sending one byte each took a server
+// to its memory limit. Memory now follows the bytes that arrive.
+func TestReadGrowsWithTheBytesNotThePromise(t *testing.T) {
+	body := crlf("--b", "", soap, "--b--")
+	allocated := func(hint int64) uint64 {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for i := 0; i < 10; i++ {
+			swa.Read("multipart/related; boundary=b", bytes.NewReader(body), swa.ReadOptions{SizeHint: hint})
+		}
+		runtime.ReadMemStats(&after)
+		return (after.TotalAlloc - before.TotalAlloc) / 10
+	}
+	if lying, honest := allocated(16_000_000), allocated(int64(len(body))); lying > 128<<10 || lying > 4*honest+64<<10 {
+		t.Errorf("a body of %d bytes promising 16 MB costs %d bytes (%d when honest)", len(body), lying, honest)
 	}
 }

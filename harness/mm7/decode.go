@@ -42,6 +42,9 @@ type DecodeOptions struct {
 	Expect Version
 	// MaxBytes bounds the document; 0 means DefaultMaxSOAPBytes.
 	MaxBytes int
+	// Shape bounds its structure (CheckShape); zero fields take
+	// DefaultShapeLimits.
+	Shape ShapeLimits
 }
 
 // Decode reads an MM7 SOAP envelope, taking charset (the MIME charset, may
@@ -64,6 +67,9 @@ func (o DecodeOptions) Decode(data []byte) (*Envelope, error) {
 	}
 	utf8doc, devs, err := NormalizeCharset(data, o.Charset)
 	if err != nil {
+		return nil, err
+	}
+	if err := CheckShape(utf8doc, o.Shape); err != nil {
 		return nil, err
 	}
 	r := &reader{src: utf8doc, d: xml.NewDecoder(bytes.NewReader(utf8doc)), env: &Envelope{Deviations: devs}, opts: o}

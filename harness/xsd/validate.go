@@ -1,6 +1,7 @@
 package xsd
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/mm7harness/mm7harness/harness/mm7"
@@ -18,6 +19,17 @@ func (s *Schemas) ValidateAs(doc []byte, want mm7.Release) *Result { return s.va
 
 func (s *Schemas) validate(buf []byte, want mm7.Release) *Result {
 	res := &Result{}
+	// libxml2's cost grows faster than some documents (pairwise duplicate
+	// attribute checks): their shape is bounded before it parses them.
+	if err := mm7.CheckShape(buf, mm7.ShapeLimits{}); err != nil {
+		var de *mm7.DecodeError
+		line := 0
+		if errors.As(err, &de) {
+			line = de.Line
+		}
+		res.Errors = []Error{{Stage: StageWellFormed, Line: line, Message: "document not parsed: " + de.Msg}}
+		return res
+	}
 	d, errs := parseDoc(buf, "")
 	if d == nil {
 		res.Errors = errs

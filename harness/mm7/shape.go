@@ -1,0 +1,141 @@
+package mm7
+
+import "bytes"
+
+// An XML parser's cost can grow faster than the document: libxml2 checks
+// an element's attributes for duplicates pairwise, so one element with
+// 131,000 attributes (a 1 MiB document) costs half a minute of CPU. A
+// document's shape is therefore bounded before any parser sees it, by a
+// scan as cheap as reading the bytes, with limits far above anything MM7
+// needs (its elements carry a handful of attributes and nest a few deep).
+
+// ShapeLimits bound an XML document's structure.
+type ShapeLimits struct {
+	MaxElements   int // elements in the document
+	MaxDepth      int // element nesting
+	MaxAttributes int // attributes (namespace declarations included) on one element
+	MaxNameBytes  int // an element or attribute name
+}
+
+// DefaultShapeLimits are generous for MM7: a message with thousands of
+// recipients stays far inside them.
+var DefaultShapeLimits = ShapeLimits{MaxElements: 100000, MaxDepth: 256, MaxAttributes: 256, MaxNameBytes: 1024}
+
+func (l ShapeLimits) withDefaults() ShapeLimits {
+	d := DefaultShapeLimits
+	if l.MaxElements <= 0 {
+		l.MaxElements = d.MaxElements
+	}
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = d.MaxDepth
+	}
+	if l.MaxAttributes <= 0 {
+		l.MaxAttributes = d.MaxAttributes
+	}
+	if l.MaxNameBytes <= 0 {
+		l.MaxNameBytes = d.MaxNameBytes
+	}
+	return l
+}
+
+// CheckShape scans doc (UTF-8, or any ASCII-compatible encoding) and
+// returns a *DecodeError with ReasonTooLarge when its structure passes the
+// limits. It judges shape only: a document it lets through may still be
+// malformed, for the parser to say.
+func CheckShape(doc []byte, l ShapeLimits) error {
+	l = l.withDefaults()
+	elements, depth := 0, 0
+	tooLarge := func(i int, format string, args ...any) error {
+		line := bytes.Count(doc[:i], []byte("\n")) + 1
+		return newDecodeError(ReasonTooLarge, line, 0, format, args...)
+	}
+	skipTo := func(i int, end string) int {
+		if k := bytes.Index(doc[i:], []byte(end)); k >= 0 {
+			return i + k + len(end)
+		}
+		return len(doc)
+	}
+	for i := 0; i < len(doc); {
+		k := bytes.IndexByte(doc[i:], '<')
+		if k < 0 {
+			break
+		}
+		i += k
+		rest := doc[i:]
+		switch {
+		case bytes.HasPrefix(rest, []byte("<!--")):
+			i = skipTo(i+4, "-->")
+		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
+			i = skipTo(i+9, "]]>")
+		case bytes.HasPrefix(rest, []byte("<?")):
+			i = skipTo(i+2, "?>")
+		case bytes.HasPrefix(rest, []byte("<!")):
+			// A document type declaration (refused later anyway): skip its
+			// internal subset too.
+			gt, br := bytes.IndexByte(rest, '>'), bytes.IndexByte(rest, '[')
+			if br >= 0 && (gt < 0 || br < gt) {
+				i = skipTo(i+br, "]")
+			}
+			i = skipTo(i, ">")
+		case bytes.HasPrefix(rest, []byte("</")):
+			depth--
+			i = skipTo(i+2, ">")
+		default:
+			j := i + 1
+			name := j
+			for j < len(doc) && !isSpace(doc[j]) && doc[j] != '>' && doc[j] != '/' {
+				j++
+			}
+			if j-name > l.MaxNameBytes {
+				return tooLarge(i, "an element name of %d bytes; the limit is %d", j-name, l.MaxNameBytes)
+			}
+			if elements++; elements > l.MaxElements {
+				return tooLarge(i, "more than %d elements", l.MaxElements)
+			}
+			attrs := 0
+			closed := false
+		attributes:
+			for j < len(doc) {
+				switch c := doc[j]; {
+				case isSpace(c):
+					j++
+				case c == '>':
+					j++
+					break attributes
+				case c == '/':
+					closed = true
+					j++
+				case c == '"' || c == '\'':
+					q := bytes.IndexByte(doc[j+1:], c)
+					if q < 0 {
+						j = len(doc)
+					} else {
+						j += q + 2
+					}
+				case c == '=':
+					j++
+				default:
+					a := j
+					for j < len(doc) && !isSpace(doc[j]) && doc[j] != '=' && doc[j] != '>' && doc[j] != '/' {
+						j++
+					}
+					if j-a > l.MaxNameBytes {
+						return tooLarge(i, "an attribute name of %d bytes; the limit is %d", j-a, l.MaxNameBytes)
+					}
+					if attrs++; attrs > l.MaxAttributes {
+						return tooLarge(i, "an element with more than %d attributes", l.MaxAttributes)
+					}
+					closed = false
+				}
+			}
+			if !closed {
+				if depth++; depth > l.MaxDepth {
+					return tooLarge(i, "elements nested more than %d deep", l.MaxDepth)
+				}
+			}
+			i = j
+		}
+	}
+	return nil
+}
+

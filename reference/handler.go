@@ -9,6 +9,7 @@ package reference
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -59,6 +60,14 @@ type Config struct {
 	AllowIPs []netip.Prefix
 	// MaxBody bounds a request body; default 16 MiB. Larger gets 413.
 	MaxBody int64
+	// ProcessTimeout bounds a request's processing once its body has
+	// arrived, storing included (Vibes stops waiting after 2 s and
+	// retries); default 30 s.
+	ProcessTimeout time.Duration
+	// MaxInflight bounds the body bytes held by all requests at once,
+	// counted as they arrive; a request that would pass it gets 503 with
+	// Retry-After (Vibes retries). Default DefaultMaxInflight.
+	MaxInflight int64
 	// Limits bound the MIME structure (parts, nesting, part header size);
 	// zero fields take swa.DefaultLimits. Past them a request gets 2000.
 	Limits swa.Limits
@@ -83,6 +92,9 @@ type Config struct {
 // DefaultMaxBody is the default body limit.
 const DefaultMaxBody = 16 << 20
 
+// DefaultMaxInflight is the default bound on body bytes held at once.
+const DefaultMaxInflight = 256 << 20
+
 // Handler serves the MM7 endpoint and the read API.
 type Handler struct {
 	cfg     Config
@@ -90,6 +102,8 @@ type Handler struct {
 	schemas *xsd.Schemas
 	metrics *metrics
 	mux     *http.ServeMux
+	// inflight counts the body bytes all requests hold.
+	inflight *budget
 }
 
 // NewHandler returns a handler storing into store.
@@ -106,6 +120,12 @@ func NewHandler(cfg Config, store Store) (*Handler, error) {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
+	if cfg.MaxInflight <= 0 {
+		cfg.MaxInflight = DefaultMaxInflight
+	}
+	if cfg.ProcessTimeout <= 0 {
+		cfg.ProcessTimeout = 30 * time.Second
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -116,7 +136,7 @@ func NewHandler(cfg Config, store Store) (*Handler, error) {
 			return nil, err
 		}
 	}
-	h := &Handler{cfg: cfg, store: store, schemas: schemas, metrics: newMetrics(), mux: http.NewServeMux()}
+	h := &Handler{cfg: cfg, store: store, schemas: schemas, metrics: newMetrics(), mux: http.NewServeMux(), inflight: &budget{max: cfg.MaxInflight}}
 	h.mux.HandleFunc(cfg.Path, h.serveMM7)
 	h.routeAPI()
 	return h, nil
@@ -134,12 +154,25 @@ type exchange struct {
 	bytes              int64
 	id                 int64
 	err                string
+	undelivered        string // why the answer could not be written
 }
 
 func (h *Handler) serveMM7(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	ex := &exchange{kind: "unknown"}
-	defer func() { h.finish(r, ex, time.Since(start)) }()
+	dw := &deliveryWriter{ResponseWriter: w}
+	w = dw
+	defer func() {
+		if dw.err != nil {
+			// The answer never reached the client (it left, or its
+			// connection broke): the log must not say it was given.
+			ex.undelivered = dw.err.Error()
+		}
+		h.finish(r, ex, time.Since(start))
+	}()
+	// Every request has a deadline for its processing, storing included.
+	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.ProcessTimeout)
+	defer cancel()
 	if !h.allowed(r) {
 		ex.outcome, ex.httpStatus = "forbidden", http.StatusForbidden
 		http.Error(w, "403 forbidden: this address may not send MM7 requests", http.StatusForbidden)
@@ -166,7 +199,9 @@ func (h *Handler) serveMM7(w http.ResponseWriter, r *http.Request) {
 		h.tooLarge(w, ex)
 		return
 	}
-	var body io.Reader = http.MaxBytesReader(w, r.Body, h.cfg.MaxBody)
+	held := &heldReader{r: http.MaxBytesReader(w, r.Body, h.cfg.MaxBody), b: h.inflight}
+	defer held.release()
+	var body io.Reader = held
 	ct := r.Header.Get("Content-Type")
 	media, _, _ := mime.ParseMediaType(ct)
 	sniffedCT := false
@@ -188,6 +223,13 @@ func (h *Handler) serveMM7(w http.ResponseWriter, r *http.Request) {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) || errors.Is(err, swa.ErrTooLarge) {
 		h.tooLarge(w, ex)
+		return
+	}
+	if errors.Is(err, errBusy) {
+		ex.outcome, ex.httpStatus = "busy", http.StatusServiceUnavailable
+		w.Header().Set("Retry-After", "5")
+		w.Header().Set("Connection", "close")
+		http.Error(w, fmt.Sprintf("503 busy: the bodies of the requests in progress pass %d bytes; try again shortly", h.cfg.MaxInflight), http.StatusServiceUnavailable)
 		return
 	}
 	if err != nil && incomplete(err) {
@@ -261,7 +303,7 @@ func (h *Handler) serveMM7(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	ex.deviations = rec.Deviations
-	id, dup, err := h.store.Save(r.Context(), rec)
+	id, dup, err := h.store.Save(ctx, rec)
 	if err != nil {
 		// Not acknowledged: Vibes will send it again.
 		args.code, args.details = mm7.StatusServerError, "could not store the message"
@@ -275,6 +317,27 @@ func (h *Handler) serveMM7(w http.ResponseWriter, r *http.Request) {
 	}
 	h.answer(w, ex, env)
 }
+
+// deliveryWriter flushes what the handler writes and keeps the first
+// error: an answer buffered but never delivered is not an answer given.
+type deliveryWriter struct {
+	http.ResponseWriter
+	err error
+}
+
+func (d *deliveryWriter) Write(b []byte) (int, error) {
+	n, err := d.ResponseWriter.Write(b)
+	if err == nil {
+		err = http.NewResponseController(d.ResponseWriter).Flush()
+	}
+	if err != nil && d.err == nil {
+		d.err = err
+	}
+	return n, err
+}
+
+// Unwrap gives http.ResponseController the writer underneath.
+func (d *deliveryWriter) Unwrap() http.ResponseWriter { return d.ResponseWriter }
 
 // devContentTypeSniffed notes a message whose Content-Type was not MM7's,
 // read by looking at its body (Config.Lenient).
@@ -548,6 +611,9 @@ func (h *Handler) finish(r *http.Request, ex *exchange, d time.Duration) {
 	}
 	if ex.err != "" {
 		attrs = append(attrs, "error", ex.err)
+	}
+	if ex.undelivered != "" {
+		attrs = append(attrs, "delivered", false, "write_error", ex.undelivered)
 	}
 	h.cfg.Logger.Info("mm7 request", attrs...)
 }

@@ -32,6 +32,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	password := str("password", "", "the Basic `PASSWORD`")
 	allow := str("allow-ip", "", "comma-separated `CIDRs` allowed to POST MM7 (default: any)")
 	maxBody := fs.Int64("max-body", int64(reference.DefaultMaxBody), "largest request `BYTES` accepted (413 above)")
+	maxInflight := fs.Int64("max-inflight", reference.DefaultMaxInflight, "most body `BYTES` held by all requests at once (503 with Retry-After above)")
+	processTimeout := fs.Duration("process-timeout", 30*time.Second, "a request's processing, storing included, must end within this once its body has arrived")
 	storeRaw := fs.Bool("store-raw", false, "store every request body as received, too")
 	lenient := fs.Bool("lenient", false, "accept what the RFCs let a reader accept: any Content-Type (sniffed), a multipart without its close delimiter, base64 with stray characters, a GET")
 	maxParts := fs.Int("max-parts", swa.DefaultLimits.MaxParts, "most MIME `PARTS` a request may hold (2000 Client error above)")
@@ -65,7 +67,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	cfg := reference.ServerConfig{
 		Config: reference.Config{
 			Path: *path, Response: reference.ResponseMode(*response), User: *user, Password: *password,
-			MaxBody: *maxBody, StoreRaw: *storeRaw, APIToken: *apiToken, Lenient: *lenient,
+			MaxBody: *maxBody, MaxInflight: *maxInflight, ProcessTimeout: *processTimeout, StoreRaw: *storeRaw, APIToken: *apiToken, Lenient: *lenient,
 			Limits: swa.Limits{MaxParts: *maxParts, MaxDepth: *maxDepth, MaxHeaderBytes: *maxPartHeader},
 		},
 		MaxHeaderBytes: *maxHeader,

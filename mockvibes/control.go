@@ -1,41 +1,32 @@
 package mockvibes
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
+	"net/url"
+	"strconv"
 
 	"github.com/mm7harness/mm7harness/corpus"
 )
 
-// The control API, for the suites and a customer's own integration tests:
+// The control API, for the suites and a customer's own integration tests.
+// Every request carries "Authorization: Bearer <Gateway.ControlToken>",
+// and every POST is application/json (see guard):
 //
-//	POST /control/mo          {"case": "680-mo-jpeg" | "raw": "<base64 request>", "target": "http://…/mm7"}
+//	POST /control/mo          {"case": "680-mo-jpeg" | "raw": "<base64 request>", "target": "http(s)://…/mm7"}
 //	                          sends the MO (or any request) to target as Vibes would; answers the exchanges
-//	GET  /control/exchanges   every exchange the mock sent (MOs injected, delivery reports)
-//	GET  /control/messages    the state kept per MessageID of every SubmitReq received
+//	GET  /control/exchanges   the exchanges the mock sent and keeps (MOs injected, delivery reports):
+//	                          {"dropped": N, "exchanges": [ExchangeView…], "more": bool}; ?after=ID&limit=N page
+//	GET  /control/messages    the state kept per MessageID of the SubmitReqs received
 //	POST /control/reset       forgets all of it
 func (g *Gateway) routeControl() {
-	g.mux.HandleFunc("POST /control/mo", g.injectMO)
-	g.mux.HandleFunc("GET /control/exchanges", g.listExchanges)
-	g.mux.HandleFunc("GET /control/messages", g.listMessages)
-	g.mux.HandleFunc("POST /control/reset", g.reset)
-}
-
-// ExchangeView is an exchange as the control API shows it.
-type ExchangeView struct {
-	*Exchange
-	Request  string `json:"request"`  // base64 of the raw bytes
-	Response string `json:"response"` // base64 of the raw bytes
-}
-
-func views(list []*Exchange) []ExchangeView {
-	out := make([]ExchangeView, len(list))
-	for i, e := range list {
-		out[i] = ExchangeView{e, base64.StdEncoding.EncodeToString(e.Request), base64.StdEncoding.EncodeToString(e.Response)}
-	}
-	return out
+	g.mux.HandleFunc("POST /control/mo", g.guard(g.injectMO))
+	g.mux.HandleFunc("GET /control/exchanges", g.guard(g.listExchanges))
+	g.mux.HandleFunc("GET /control/messages", g.guard(g.listMessages))
+	g.mux.HandleFunc("POST /control/reset", g.guard(g.reset))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -46,78 +37,113 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
+// maxInject bounds a /control/mo request: the corpus's largest stored
+// case, in base64, with room to spare.
+const maxInject = 32 << 20
+
 func (g *Gateway) injectMO(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Case, Raw, Target string
 	}
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 32<<20)).Decode(&in); err != nil || in.Target == "" || (in.Case == "") == (in.Raw == "") {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": `want {"case": ID or "raw": base64, "target": URL}`})
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxInject)).Decode(&in); err != nil || in.Target == "" || (in.Case == "") == (in.Raw == "") {
+		writeJSON(w, http.StatusBadRequest, errorBody(`want {"case": ID or "raw": base64, "target": URL}`))
+		return
+	}
+	// The control API sends to whatever it is told: an MM7 endpoint, never
+	// a file or another protocol's server.
+	if u, err := url.Parse(in.Target); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		writeJSON(w, http.StatusBadRequest, errorBody(fmt.Sprintf("target %q: want an http or https URL", in.Target)))
 		return
 	}
 	var m Message
 	if in.Case != "" {
 		c, err := corpus.Get(in.Case)
 		if err != nil {
-			writeJSON(w, http.StatusNotFound, map[string]string{"error": err.Error()})
+			writeJSON(w, http.StatusNotFound, errorBody(err.Error()))
 			return
 		}
 		m = Message{Name: c.ID, Case: c}
 	} else {
 		raw, err := base64.StdEncoding.DecodeString(in.Raw)
 		if err != nil {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "raw: not base64"})
+			writeJSON(w, http.StatusBadRequest, errorBody("raw: not base64"))
 			return
 		}
 		m = Message{Name: "raw", Raw: raw}
 	}
-	s := &Sender{Endpoint: in.Target, Timeout: g.CallbackTimeout, RetryInterval: g.RetryInterval, MaxRetries: -1}
-	if _, err := s.Run(context.Background(), []Message{m}, 1, 0); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+	s := &Sender{Endpoint: in.Target, Timeout: g.CallbackTimeout, Limits: g.answerLimits()}
+	ex, err := s.Do(m)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, errorBody(err.Error()))
 		return
 	}
-	exs := s.Exchanges()
-	g.mu.Lock()
-	g.exchanges = append(g.exchanges, exs...)
-	g.mu.Unlock()
-	writeJSON(w, http.StatusOK, views(exs))
+	writeJSON(w, http.StatusOK, []ExchangeView{g.record(ex)})
 }
 
+// listExchanges writes the exchanges kept one at a time: what it holds is
+// a copy of the ring's entries and one exchange's JSON, whatever the
+// history.
 func (g *Gateway) listExchanges(w http.ResponseWriter, r *http.Request) {
+	after, err1 := atoiOr(r.URL.Query().Get("after"), 0)
+	limit, err2 := atoiOr(r.URL.Query().Get("limit"), 0)
+	if err1 != nil || err2 != nil || after < 0 || limit < 0 {
+		writeJSON(w, http.StatusBadRequest, errorBody("after and limit are numbers, 0 or more"))
+		return
+	}
 	g.mu.Lock()
-	list := append([]*Exchange(nil), g.exchanges...)
+	list, more := g.exchanges.list(after, limit)
+	dropped := g.exchanges.dropped
 	g.mu.Unlock()
-	writeJSON(w, http.StatusOK, views(list))
+	writeList(w, fmt.Sprintf(`{"dropped": %d, "exchanges": `, dropped), list, fmt.Sprintf(`, "more": %t}`, more))
+}
+
+// writeList writes items as a JSON array between head and tail, one
+// item's JSON at a time.
+func writeList[T any](w http.ResponseWriter, head string, items []T, tail string) {
+	w.Header().Set("Content-Type", "application/json")
+	io.WriteString(w, head+"[")
+	for i, v := range items {
+		b, _ := json.Marshal(v) // views and submissions always marshal
+		if i > 0 {
+			io.WriteString(w, ",")
+		}
+		io.WriteString(w, "\n")
+		w.Write(b)
+	}
+	io.WriteString(w, "\n]"+tail+"\n")
+}
+
+func atoiOr(s string, def int) (int, error) {
+	if s == "" {
+		return def, nil
+	}
+	return strconv.Atoi(s)
 }
 
 func (g *Gateway) listMessages(w http.ResponseWriter, r *http.Request) {
-	g.mu.Lock()
-	list := make([]*Submission, 0, len(g.order))
-	for _, id := range g.order {
-		list = append(list, g.messages[id])
-	}
-	data, _ := json.Marshal(list) // under the lock: reports are updated by callbacks
-	g.mu.Unlock()
-	w.Header().Set("Content-Type", "application/json")
-	w.Write(data)
+	writeList(w, "", g.Messages(), "")
 }
 
 func (g *Gateway) reset(w http.ResponseWriter, r *http.Request) {
 	g.mu.Lock()
-	g.messages, g.order, g.exchanges = map[string]*Submission{}, nil, nil
+	g.messages.reset()
+	g.exchanges.reset()
 	g.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]string{"status": "reset"})
 }
 
-// Messages returns the state of every submission, for tests.
+// Messages returns the state of the submissions kept (the last
+// Gateway.MaxMessages), oldest first.
 func (g *Gateway) Messages() []Submission {
 	g.init()
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	out := make([]Submission, 0, len(g.order))
-	for _, id := range g.order {
-		s := *g.messages[id]
+	subs, _ := g.messages.list(0, 0)
+	out := make([]Submission, 0, len(subs))
+	for _, sub := range subs {
+		s := *sub
 		s.Reports = nil
-		for _, r := range g.messages[id].Reports {
+		for _, r := range sub.Reports {
 			c := *r
 			s.Reports = append(s.Reports, &c)
 		}
@@ -126,10 +152,12 @@ func (g *Gateway) Messages() []Submission {
 	return out
 }
 
-// Exchanges returns every exchange the gateway has sent.
-func (g *Gateway) Exchanges() []*Exchange {
+// Exchanges returns the exchanges the gateway keeps (the last
+// Gateway.MaxExchanges it sent), oldest first.
+func (g *Gateway) Exchanges() []ExchangeView {
 	g.init()
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return append([]*Exchange(nil), g.exchanges...)
+	list, _ := g.exchanges.list(0, 0)
+	return list
 }

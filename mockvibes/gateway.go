@@ -70,7 +70,9 @@ type Submission struct {
 }
 
 // Gateway is the mock Vibes submit endpoint (POST /mm7) with its control
-// API (/control/…).
+// API (/control/…). What it keeps is bounded: the last MaxMessages
+// submissions, the last MaxExchanges exchanges, each cut at
+// MaxExchangeBytes.
 type Gateway struct {
 	Accounts []Account
 	// Profiles hold the gateway misbehaviours to apply (Profile.Gateway).
@@ -83,10 +85,27 @@ type Gateway struct {
 	ReportDelay time.Duration
 	Logger      *slog.Logger
 
+	// ControlToken guards the control API: each request carries
+	// "Authorization: Bearer <ControlToken>". Empty turns the control API
+	// off (its routes answer 404): it sends anything to any host on
+	// request, so it is never open. NewControlToken makes one.
+	ControlToken string
+	// MaxExchanges bounds the exchanges kept (default 1000); the oldest
+	// are dropped, and the listing counts them.
+	MaxExchanges int
+	// MaxExchangeBytes bounds what is kept of each exchange's raw request
+	// and, separately, of its raw response (default 64 KiB).
+	MaxExchangeBytes int
+	// MaxCallbackAnswer bounds the body read of an answer to a delivery
+	// report or to an injected MO (default 1 MiB); the rest is not read.
+	MaxCallbackAnswer int
+	// MaxMessages bounds the submissions whose state is kept (default
+	// 1000); the oldest are forgotten.
+	MaxMessages int
+
 	mu        sync.Mutex
-	messages  map[string]*Submission
-	order     []string
-	exchanges []*Exchange
+	messages  *ring[*Submission]
+	exchanges *ring[ExchangeView]
 	inflight  sync.WaitGroup
 	once      sync.Once
 	schemas   *xsd.Schemas
@@ -104,7 +123,20 @@ func (g *Gateway) init() {
 		if g.Logger == nil {
 			g.Logger = slog.New(slog.DiscardHandler)
 		}
-		g.messages = map[string]*Submission{}
+		if g.MaxExchanges <= 0 {
+			g.MaxExchanges = defaultMaxExchanges
+		}
+		if g.MaxExchangeBytes <= 0 {
+			g.MaxExchangeBytes = defaultMaxExchangeBytes
+		}
+		if g.MaxCallbackAnswer <= 0 {
+			g.MaxCallbackAnswer = defaultMaxCallbackAnswer
+		}
+		if g.MaxMessages <= 0 {
+			g.MaxMessages = defaultMaxMessages
+		}
+		g.messages = newRing[*Submission](g.MaxMessages)
+		g.exchanges = newRing[ExchangeView](g.MaxExchanges)
 		g.schemas, _ = xsd.Embedded()
 		g.mux = http.NewServeMux()
 		g.mux.HandleFunc("/mm7", g.submit)
@@ -244,14 +276,17 @@ func (g *Gateway) submit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sub := &Submission{
-		MessageID: newUUID(), Account: acct.User, Flavour: v.Name, TransactionID: tid, Recipient: all[0].Value, Sender: from,
-		Subject: req.Subject, DeliveryReport: req.DeliveryReport != nil && *req.DeliveryReport,
+		MessageID: newUUID(), Account: acct.User, Flavour: v.Name, TransactionID: clipText(tid), Recipient: all[0].Value, Sender: from,
+		Subject: clipText(req.Subject), DeliveryReport: req.DeliveryReport != nil && *req.DeliveryReport,
 		CallbackURL: r.Header.Get("X-Vibes-DlrCallbackUrl"), Received: time.Now(),
 	}
-	sub.Reports = plan(sub, r.Header.Get("X-Mock-Outcome"))
+	if callable(sub.CallbackURL) {
+		sub.Reports = plan(sub, r.Header.Get("X-Mock-Outcome"))
+	} else {
+		g.Logger.Warn("submit: no delivery reports: the callback URL is not http or https", "message_id", sub.MessageID, "callback_url", clipText(sub.CallbackURL))
+	}
 	g.mu.Lock()
-	g.messages[sub.MessageID] = sub
-	g.order = append(g.order, sub.MessageID)
+	g.messages.add(sub)
 	g.mu.Unlock()
 	rsp := &mm7.SubmitRsp{Response: mm7.Response{MM7Version: v.MM7Version, Status: mm7.Status{Code: mm7.StatusSuccess, Text: "Success"}}, MessageID: sub.MessageID}
 	b, err := mm7.EncodeMessage(v, tid, rsp)
@@ -281,6 +316,29 @@ func (g *Gateway) account(r *http.Request) (Account, bool) {
 		}
 	}
 	return Account{}, false
+}
+
+// callable reports whether a delivery report can go to u: none asked
+// for, or an http or https URL. The gateway posts to no other scheme.
+func callable(u string) bool {
+	if u == "" {
+		return true
+	}
+	p, err := url.Parse(u)
+	return err == nil && (p.Scheme == "http" || p.Scheme == "https") && p.Host != ""
+}
+
+// maxText bounds a text field of a submission kept in the gateway's
+// state: a SubmitReq may carry a megabyte of Subject.
+const maxText = 1 << 10
+
+// clipText cuts s to maxText bytes, into a string of its own: a slice of
+// s would keep all of it alive.
+func clipText(s string) string {
+	if len(s) <= maxText {
+		return s
+	}
+	return strings.Clone(strings.ToValidUTF8(s[:maxText], "")) + "…"
 }
 
 func validMDN(s string) bool {
@@ -377,8 +435,8 @@ func (g *Gateway) callBack(s *Submission) {
 	}
 }
 
-// post sends one report as Vibes' Java client does and records the
-// exchanges.
+// post sends one report as Vibes' Java client does, with its retries,
+// and records each attempt as it ends: the sender keeps none of them.
 func (g *Gateway) post(callback string, soap []byte, messageID string, rep *Report) bool {
 	u, err := url.Parse(callback)
 	if err != nil || u.Host == "" {
@@ -387,14 +445,17 @@ func (g *Gateway) post(callback string, soap []byte, messageID string, rep *Repo
 	raw := []byte(fmt.Sprintf("POST %s HTTP/1.1\r\nContent-Type: text/xml; charset=utf-8\r\nUser-Agent: Java/1.6.0_65\r\nHost: %s\r\nConnection: keep-alive\r\nContent-Length: %d\r\n\r\n",
 		u.RequestURI(), u.Host, len(soap)))
 	raw = append(raw, soap...)
-	s := &Sender{Endpoint: callback, Timeout: g.CallbackTimeout, RetryInterval: g.RetryInterval, MaxRetries: g.MaxRetries}
+	s := &Sender{Endpoint: callback, Timeout: g.CallbackTimeout, RetryInterval: g.RetryInterval, MaxRetries: g.MaxRetries,
+		Limits: g.answerLimits(), Discard: true,
+		Progress: func(_, _ int, ex *Exchange) {
+			g.record(ex)
+			g.mu.Lock()
+			rep.Attempts, rep.Delivered = ex.Attempt, ex.OK()
+			g.mu.Unlock()
+		}}
 	_, _ = s.Run(context.Background(), []Message{{Name: "dlr-" + messageID, Raw: raw}}, 1, 0)
-	exs := s.Exchanges()
 	g.mu.Lock()
-	g.exchanges = append(g.exchanges, exs...)
-	rep.Attempts = len(exs)
-	rep.Delivered = len(exs) > 0 && exs[len(exs)-1].OK()
-	g.mu.Unlock()
+	defer g.mu.Unlock()
 	return rep.Delivered
 }
 

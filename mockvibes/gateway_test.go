@@ -61,9 +61,74 @@ func gateway(t *testing.T, g *mockvibes.Gateway) *httptest.Server {
 		g.RetryInterval = 50 * time.Millisecond
 	}
 	g.ReportDelay = 20 * time.Millisecond
+	if g.ControlToken == "" {
+		g.ControlToken = testToken
+	}
 	srv := httptest.NewServer(g)
 	t.Cleanup(func() { g.Wait(); srv.Close() })
 	return srv
+}
+
+const testToken = "test-control-token"
+
+// controlRequest is a control API request as a well-behaved client sends
+// it: with the token, and a POST's body as JSON.
+func controlRequest(t *testing.T, srv *httptest.Server, method, path string, body any) *http.Request {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, srv.URL+path, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	if method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req
+}
+
+// do sends req and returns the status and the body.
+func do(t *testing.T, req *http.Request) (int, []byte) {
+	t.Helper()
+	rsp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rsp.Body.Close()
+	b, err := io.ReadAll(rsp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rsp.StatusCode, b
+}
+
+// exchangeList is the answer to GET /control/exchanges.
+type exchangeList struct {
+	Dropped   int                      `json:"dropped"`
+	Exchanges []mockvibes.ExchangeView `json:"exchanges"`
+	More      bool                     `json:"more"`
+}
+
+// listExchanges gets /control/exchanges (with query, when not "").
+func listExchanges(t *testing.T, srv *httptest.Server, query string) exchangeList {
+	t.Helper()
+	path := "/control/exchanges"
+	if query != "" {
+		path += "?" + query
+	}
+	code, b := do(t, controlRequest(t, srv, "GET", path, nil))
+	var l exchangeList
+	if err := json.Unmarshal(b, &l); code != 200 || err != nil {
+		t.Fatalf("GET %s: HTTP %d, %v; want 200 and a listing\n%.500s", path, code, err, b)
+	}
+	return l
 }
 
 // submit posts a corpus SubmitReq (edited by edit) to the gateway.
@@ -326,15 +391,10 @@ func TestControlAPI(t *testing.T) {
 	g := &mockvibes.Gateway{}
 	srv := gateway(t, g)
 	post := func(v any) (int, []mockvibes.ExchangeView) {
-		b, _ := json.Marshal(v)
-		rsp, err := http.Post(srv.URL+"/control/mo", "application/json", bytes.NewReader(b))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rsp.Body.Close()
+		code, b := do(t, controlRequest(t, srv, "POST", "/control/mo", v))
 		var out []mockvibes.ExchangeView
-		json.NewDecoder(rsp.Body).Decode(&out)
-		return rsp.StatusCode, out
+		json.Unmarshal(b, &out)
+		return code, out
 	}
 	code, exs := post(map[string]string{"case": "680-mo-seed", "target": recv.URL})
 	if code != 200 || len(exs) != 1 || exs[0].Status != 200 {
@@ -349,15 +409,11 @@ func TestControlAPI(t *testing.T) {
 	if code, _ := post(map[string]string{"target": recv.URL}); code != 400 {
 		t.Errorf("neither case nor raw: %d", code)
 	}
-	var all []mockvibes.ExchangeView
-	rsp, _ := http.Get(srv.URL + "/control/exchanges")
-	json.NewDecoder(rsp.Body).Decode(&all)
-	rsp.Body.Close()
-	if len(all) != 2 {
-		t.Fatalf("%d exchanges listed", len(all))
+	if all := listExchanges(t, srv, ""); len(all.Exchanges) != 2 || all.Dropped != 0 || all.More {
+		t.Fatalf("listed %d exchanges, %d dropped, more %t; want 2, 0, false", len(all.Exchanges), all.Dropped, all.More)
 	}
-	if r, _ := http.Post(srv.URL+"/control/reset", "", nil); r.StatusCode != 200 || len(g.Exchanges()) != 0 {
-		t.Error("reset did not forget")
+	if code, _ := do(t, controlRequest(t, srv, "POST", "/control/reset", struct{}{})); code != 200 || len(g.Exchanges()) != 0 {
+		t.Errorf("reset: HTTP %d, %d exchanges kept; want 200, 0", code, len(g.Exchanges()))
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -19,7 +20,9 @@ import (
 func runMock(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("mock", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addr := fs.String("addr", "127.0.0.1:8090", "listen on `HOST:PORT`")
+	addr := fs.String("addr", "127.0.0.1:8090", "listen on `HOST:PORT` (loopback by default: the control API sends anything anywhere for whoever holds the token)")
+	token := fs.String("control-token", "", "the `TOKEN` control requests carry as \"Authorization: Bearer TOKEN\" (default: a random one, printed at start)")
+	maxExchanges := fs.Int("max-exchanges", 1000, "how many exchanges the control API keeps; the oldest are dropped")
 	var accounts []mockvibes.Account
 	fs.Func("account", "a Vibes account `user:password:flavour[:shortcode,…]` (repeatable; default VibesUser:Password123:6.8.0)", func(s string) error {
 		a, err := mockvibes.ParseAccount(s)
@@ -42,13 +45,28 @@ func runMock(args []string, stdout, stderr io.Writer) int {
 		accounts = []mockvibes.Account{{User: "VibesUser", Password: "Password123", Version: mm7.V680}}
 	}
 	g := &mockvibes.Gateway{Accounts: accounts, Profiles: prof, RetryInterval: *retryInterval, CallbackTimeout: *timeout,
-		ReportDelay: *reportDelay, Logger: slog.New(slog.NewJSONHandler(stderr, nil))}
-	srv := &http.Server{Addr: *addr, Handler: g, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second}
-	fmt.Fprintf(stdout, "mm7harness mock: Vibes submit endpoint on http://%s/mm7, control API on http://%s/control/\n", *addr, *addr)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
+		ReportDelay: *reportDelay, Logger: slog.New(slog.NewJSONHandler(stderr, nil)),
+		ControlToken: *token, MaxExchanges: *maxExchanges}
+	if g.ControlToken == "" {
+		g.ControlToken = mockvibes.NewControlToken()
+	}
+	// Signals are caught before the start-up line: who reads it may stop
+	// the mock at once.
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(stop)
+	l, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "mm7harness mock: %v\n", err)
+		return 1
+	}
+	if w := exposure(l.Addr()); w != "" {
+		fmt.Fprintf(stderr, "mm7harness mock: warning: %s\n", w)
+	}
+	fmt.Fprintln(stdout, startLine(l.Addr().String(), g.ControlToken, *token == ""))
+	srv := &http.Server{Handler: g, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
 	select {
 	case <-stop:
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -59,4 +77,23 @@ func runMock(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mm7harness mock: %v\n", err)
 		return 1
 	}
+}
+
+// startLine says where the mock listens and how to reach its control
+// API: with a token it made, the token itself, which nobody else knows.
+func startLine(addr, token string, generated bool) string {
+	auth := "the token given"
+	if generated {
+		auth = "token " + token
+	}
+	return fmt.Sprintf("mm7harness mock: Vibes submit endpoint on http://%s/mm7, control API on http://%s/control/ (%s, as \"Authorization: Bearer TOKEN\")", addr, addr, auth)
+}
+
+// exposure says why listening on addr deserves a warning, or "" when it
+// is loopback only.
+func exposure(addr net.Addr) string {
+	if a, ok := addr.(*net.TCPAddr); ok && a.IP.IsLoopback() {
+		return ""
+	}
+	return fmt.Sprintf("listening on %s, not loopback: other machines can submit to the mock, and anyone who learns the control token can make it send to any host", addr)
 }

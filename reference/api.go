@@ -4,8 +4,12 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // The read API, for the customer's application and the suites:
@@ -20,18 +24,46 @@ func (h *Handler) routeAPI() {
 	h.mux.Handle("GET /messages/{id}", h.guard(h.getMessage))
 	h.mux.Handle("GET /messages/{id}/parts/{n}", h.guard(h.getPart))
 	h.mux.HandleFunc("GET /healthz", h.healthz)
-	h.mux.Handle("GET /metrics", h.metrics.handler())
+	h.mux.Handle("GET /metrics", h.guard(h.metrics.handler().ServeHTTP))
 }
 
+// APIAccess says who can read the stored messages and the metrics, for
+// the start-up line.
+func (h *Handler) APIAccess() string {
+	switch {
+	case h.cfg.APIToken != "" && h.cfg.User != "":
+		return "behind the bearer token (--api-token) or the Basic credentials (--user)"
+	case h.cfg.APIToken != "":
+		return "behind the bearer token (--api-token)"
+	case h.cfg.User != "":
+		return "behind the Basic credentials (--user)"
+	case h.cfg.LoopbackAPI:
+		return "open, on a loopback address only this machine reaches (set --api-token before listening further)"
+	}
+	return "off: this receiver listens beyond loopback without --api-token or --user"
+}
+
+// guard serves the read API and /metrics to whom may see them: the bearer
+// token's holder, the Basic credentials' holder, or anyone on this machine
+// when the receiver listens on loopback with neither set.
 func (h *Handler) guard(f http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if h.cfg.APIToken != "" {
-			want := "Bearer " + h.cfg.APIToken
-			if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte(want)) != 1 {
-				w.Header().Set("WWW-Authenticate", "Bearer")
-				writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "a bearer token is required"})
-				return
+		token, basic := h.cfg.APIToken != "", h.cfg.User != ""
+		switch {
+		case token && subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte("Bearer "+h.cfg.APIToken)) == 1:
+		case basic && h.authorized(r):
+		case token || basic:
+			if token {
+				w.Header().Add("WWW-Authenticate", "Bearer")
 			}
+			if basic {
+				w.Header().Add("WWW-Authenticate", `Basic realm="mm7"`)
+			}
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "credentials are required"})
+			return
+		case !h.cfg.LoopbackAPI:
+			writeJSON(w, http.StatusForbidden, map[string]string{"error": "the read API is off: this receiver listens beyond loopback; start it with --api-token"})
+			return
 		}
 		f(w, r)
 	})
@@ -45,10 +77,28 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
+// listParams are the filters GET /messages takes.
+var listParams = []string{"kind", "flavour", "transaction_id", "message_id", "sender", "after", "limit"}
+
 func (h *Handler) listMessages(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	// A filter that cannot be read must not widen the answer to every
+	// message: refuse it, naming it.
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": unreadableParam(r.URL.RawQuery) + ": cannot be read (" + err.Error() + ")"})
+		return
+	}
+	for name, vs := range q {
+		if !slices.Contains(listParams, name) {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": fmt.Sprintf("%s: no such filter (have %s)", name, strings.Join(listParams, ", "))})
+			return
+		}
+		if len(vs) > 1 {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": name + ": given more than once"})
+			return
+		}
+	}
 	query := Query{Kind: q.Get("kind"), Flavour: q.Get("flavour"), TransactionID: q.Get("transaction_id"), MessageID: q.Get("message_id"), Sender: q.Get("sender")}
-	var err error
 	if v := q.Get("after"); v != "" {
 		if query.AfterID, err = strconv.ParseInt(v, 10, 64); err != nil {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "after: not a message id"})
@@ -71,6 +121,23 @@ func (h *Handler) listMessages(w http.ResponseWriter, r *http.Request) {
 		resp["next"] = "after=" + strconv.FormatInt(list[len(list)-1].ID, 10)
 	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// unreadableParam names the first parameter of a raw query that does not
+// parse (a semicolon, a bad escape).
+func unreadableParam(raw string) string {
+	for _, pair := range strings.Split(raw, "&") {
+		name, value, _ := strings.Cut(pair, "=")
+		_, e1 := url.QueryUnescape(name)
+		_, e2 := url.QueryUnescape(value)
+		if strings.Contains(pair, ";") || e1 != nil || e2 != nil {
+			if n, err := url.QueryUnescape(name); err == nil {
+				return n
+			}
+			return name
+		}
+	}
+	return "the query"
 }
 
 func pathInt(w http.ResponseWriter, r *http.Request, name string) (int64, bool) {

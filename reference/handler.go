@@ -83,8 +83,14 @@ type Config struct {
 	StoreRaw bool
 	// Schemas validates requests; nil means the embedded ones.
 	Schemas *xsd.Schemas
-	// APIToken, when set, protects the read API with a bearer token.
+	// APIToken, when set, protects the read API and /metrics with a
+	// bearer token. Without it (and without User), they are served only
+	// when LoopbackAPI says the listener is on loopback.
 	APIToken string
+	// LoopbackAPI serves the read API and /metrics without credentials:
+	// NewServer sets it when it listens on a loopback address, where only
+	// this machine can reach them.
+	LoopbackAPI bool
 	// Logger gets one line per MM7 request; nil discards.
 	Logger *slog.Logger
 }
@@ -142,7 +148,24 @@ func NewHandler(cfg Config, store Store) (*Handler, error) {
 	return h, nil
 }
 
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+// ServeHTTP admits a request from an allowed address only (--allow-ip
+// covers every route), then routes it.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if len(r.TransferEncoding) > 0 {
+		// A chunked request may have come with a Content-Length too, which
+		// net/http drops before the handler sees it: RFC 9112 section 6.3
+		// calls that a possible smuggling attempt and says to close the
+		// connection after answering. Vibes never chunks, so closing after
+		// every chunked request costs nothing, and whatever followed the
+		// chunked body is never read as a request of its own.
+		w.Header().Set("Connection", "close")
+	}
+	if !h.allowed(r) {
+		http.Error(w, "403 forbidden: this address may not reach this receiver", http.StatusForbidden)
+		return
+	}
+	h.mux.ServeHTTP(w, r)
+}
 
 // exchange collects what one MM7 request was and how it ended, for the
 // log line and the metrics.

@@ -223,3 +223,30 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// Regression: a request with both Content-Length and Transfer-Encoding
+// was answered on a connection left open, and the bytes after its chunked
+// body ran as a request of their own (RFC 9112 section 6.3: close it).
+func TestContentLengthWithChunkingClosesTheConnection(t *testing.T) {
+	s := start(t, nil)
+	c, err := net.Dial("tcp", strings.TrimPrefix(base(s), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprint(c, "POST /mm7 HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"+
+		"GET /messages HTTP/1.1\r\nHost: x\r\n\r\n")
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	br := bufio.NewReader(c)
+	rsp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, rsp.Body)
+	if !rsp.Close {
+		t.Errorf("HTTP %d without Connection: close", rsp.StatusCode)
+	}
+	if second, err := http.ReadResponse(br, nil); err == nil {
+		t.Errorf("the smuggled request was answered: HTTP %d", second.StatusCode)
+	}
+}

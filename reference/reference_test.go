@@ -378,7 +378,7 @@ func TestAccessControl(t *testing.T) {
 	if ex := sendRaw(t, only.URL, bytes.NewReader(raw)); ex.Status != 403 {
 		t.Errorf("outside the allow-list: HTTP %d, want 403", ex.Status)
 	}
-	// The read API is not behind the MM7 allow-list, but can take a token.
+	// The read API takes a token.
 	tok := start(t, func(c *reference.ServerConfig) { c.APIToken = "s3cret" })
 	if code := getJSON(t, base(tok)+"/messages", nil); code != 401 {
 		t.Errorf("read API without token: HTTP %d", code)

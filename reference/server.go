@@ -81,6 +81,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		}
 		store = s
 	}
+	cfg.Config.LoopbackAPI = loopback(cfg.Addr)
 	h, err := NewHandler(cfg.Config, store)
 	if err != nil {
 		store.Close()
@@ -116,6 +117,19 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	}
 	s.URL = scheme + "://" + ln.Addr().String() + h.cfg.Path
 	return s, nil
+}
+
+// loopback reports whether addr listens on a loopback address only.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func tlsConfig(cert, key, clientCA string) (*tls.Config, error) {

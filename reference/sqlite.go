@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS messages (
 	UNIQUE (kind, transaction_id)
 );
 CREATE INDEX IF NOT EXISTS messages_message_id ON messages (message_id);
+CREATE TABLE IF NOT EXISTS health (id INTEGER PRIMARY KEY, at TEXT NOT NULL, pad BLOB);
 CREATE TABLE IF NOT EXISTS parts (
 	message          INTEGER NOT NULL REFERENCES messages (id),
 	n                INTEGER NOT NULL,
@@ -76,6 +77,10 @@ type SQLite struct {
 	done    chan struct{}
 	mu      sync.RWMutex // held to send on saves, and to close it
 	closing bool
+
+	health   sync.Mutex
+	writeErr error     // how the last batch commit went
+	probed   time.Time // when a write last succeeded
 }
 
 // ErrClosed is returned by Save after Close.
@@ -186,12 +191,47 @@ func (s *SQLite) commit(batch []*saveReq) {
 		}
 		return tx.Commit()
 	}()
+	s.wrote(err)
 	for i, req := range batch {
 		if err != nil && results[i].err == nil {
 			results[i] = saveResult{err: err}
 		}
 		req.reply <- results[i]
 	}
+}
+
+// wrote keeps how the last write went: Ping reports a store whose writes
+// fail (a full disk) as unhealthy, though it can still be read.
+func (s *SQLite) wrote(err error) {
+	s.health.Lock()
+	defer s.health.Unlock()
+	s.writeErr = err
+	if err == nil {
+		s.probed = time.Now()
+	}
+}
+
+// probeEvery is how often Ping tries a write of its own when nothing was
+// written lately, so a full disk shows before the next message fails.
+const probeEvery = 5 * time.Second
+
+// canWrite is nil when the store can write: its last write succeeded, or
+// a small write of Ping's own does.
+func (s *SQLite) canWrite(ctx context.Context) error {
+	s.health.Lock()
+	defer s.health.Unlock()
+	if s.writeErr == nil && time.Since(s.probed) < probeEvery {
+		return nil
+	}
+	_, err := s.w.ExecContext(ctx, `INSERT OR REPLACE INTO health (id, at, pad) VALUES (1, ?, zeroblob(4096))`, time.Now().UTC().Format(time.RFC3339Nano))
+	if err != nil {
+		return fmt.Errorf("reference: the store cannot write: %w", err)
+	}
+	if s.writeErr != nil {
+		return fmt.Errorf("reference: the store's last write failed: %w", s.writeErr)
+	}
+	s.probed = time.Now()
+	return nil
 }
 
 // inserts are the writer's statements, prepared once on its only
@@ -392,8 +432,14 @@ func (s *SQLite) Count(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-// Ping implements Store.
-func (s *SQLite) Ping(ctx context.Context) error { return s.r.PingContext(ctx) }
+// Ping says whether the store can read and write: a store whose last
+// write failed (a full disk) is not healthy until a write succeeds again.
+func (s *SQLite) Ping(ctx context.Context) error {
+	if err := s.r.PingContext(ctx); err != nil {
+		return err
+	}
+	return s.canWrite(ctx)
+}
 
 // Close stops the writer after the queued saves and closes the database.
 func (s *SQLite) Close() error {

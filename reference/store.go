@@ -83,6 +83,8 @@ type Store interface {
 	Part(ctx context.Context, id int64, n int) (*StoredPart, error)
 	// Count returns how many messages are stored.
 	Count(ctx context.Context) (int64, error)
+	// Ping says whether the store can take a message now: read and write
+	// (GET /healthz answers 503 otherwise).
 	Ping(ctx context.Context) error
 	Close() error
 }

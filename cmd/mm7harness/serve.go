@@ -30,7 +30,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	version := str("mm7-version", "", "the account's flavour, 5.5.0 or 6.8.0 (default: accept either)")
 	user := str("user", "", "require HTTP Basic credentials with this `USER` (with --password)")
 	password := str("password", "", "the Basic `PASSWORD`")
-	allow := str("allow-ip", "", "comma-separated `CIDRs` allowed to POST MM7 (default: any)")
+	allow := str("allow-ip", "", "comma-separated `CIDRs` allowed to reach any route (default: any)")
 	maxBody := fs.Int64("max-body", int64(reference.DefaultMaxBody), "largest request `BYTES` accepted (413 above)")
 	maxInflight := fs.Int64("max-inflight", reference.DefaultMaxInflight, "most body `BYTES` held by all requests at once (503 with Retry-After above)")
 	processTimeout := fs.Duration("process-timeout", 30*time.Second, "a request's processing, storing included, must end within this once its body has arrived")
@@ -44,7 +44,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	cert := str("tls-cert", "", "serve HTTPS with this certificate `FILE` (with --tls-key)")
 	key := str("tls-key", "", "the TLS private key `FILE`")
 	clientCA := str("client-ca", "", "require client certificates signed by the CA in `FILE` (mTLS)")
-	apiToken := str("api-token", "", "protect the read API with this bearer `TOKEN`")
+	apiToken := str("api-token", "", "serve the read API and /metrics behind this bearer `TOKEN` (without it and --user, they are served on a loopback address only)")
 	readHeader := dur("read-header-timeout", 10*time.Second, "the request header must arrive within this")
 	readTimeout := dur("read-timeout", 60*time.Second, "the whole request must arrive within this")
 	writeTimeout := dur("write-timeout", 60*time.Second, "the answer must be written within this")
@@ -121,6 +121,10 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	srv.Start()
 	fmt.Fprintf(stdout, "mm7harness serve: listening on %s (store %s, answers %s)\n", srv.URL, *db, cfg.Response)
+	fmt.Fprintf(stdout, "mm7harness serve: read API and /metrics %s\n", srv.Handler.APIAccess())
+	if len(cfg.AllowIPs) > 0 {
+		fmt.Fprintf(stdout, "mm7harness serve: every route admits only %s\n", *allow)
+	}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
 	select {

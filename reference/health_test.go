@@ -1,0 +1,57 @@
+package reference
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// Regression: /healthz said 200 while every write failed on a full disk.
+// SQLite's page limit makes the disk "full" here.
+func TestHealthzSaysWhenTheStoreCannotWrite(t *testing.T) {
+	s, err := OpenSQLite(filepath.Join(t.TempDir(), "h.db"), SyncNormal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	h, err := NewHandler(Config{}, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	health := func() int {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+		return rec.Code
+	}
+	save := func(tid string) error {
+		_, _, err := s.Save(context.Background(), &Record{ReceivedAt: time.Now(), Kind: "DeliverReq", Flavour: "6.8.0",
+			Release: "REL-6-MM7-1-4", TransactionID: tid, SOAP: []byte("<x/>"),
+			Parts: []StoredPart{{N: 1, ContentType: "image/jpeg", Body: bytes.Repeat([]byte("j"), 256<<10)}}})
+		return err
+	}
+	if err := save("a"); err != nil || health() != http.StatusOK {
+		t.Fatalf("a healthy store: %v, /healthz %d", err, health())
+	}
+	var pages int
+	s.w.QueryRow(`PRAGMA page_count`).Scan(&pages)
+	if _, err := s.w.Exec(`PRAGMA max_page_count = ` + strconv.Itoa(pages)); err != nil {
+		t.Fatal(err)
+	}
+	if err := save("b"); err == nil {
+		t.Fatal("a save into a full store succeeded")
+	}
+	if code := health(); code != http.StatusServiceUnavailable {
+		t.Errorf("/healthz with a full store: HTTP %d, want 503", code)
+	}
+	if _, err := s.w.Exec(`PRAGMA max_page_count = 1073741823`); err != nil {
+		t.Fatal(err)
+	}
+	if err := save("c"); err != nil || health() != http.StatusOK {
+		t.Errorf("after room was made: %v, /healthz %d", err, health())
+	}
+}

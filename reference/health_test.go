@@ -9,6 +9,10 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/mm7harness/mm7harness/corpus"
+	"github.com/mm7harness/mm7harness/harness/mm7"
+	"github.com/mm7harness/mm7harness/harness/swa"
 )
 
 // Regression: /healthz said 200 while every write failed on a full disk.
@@ -47,6 +51,20 @@ func TestHealthzSaysWhenTheStoreCannotWrite(t *testing.T) {
 	}
 	if code := health(); code != http.StatusServiceUnavailable {
 		t.Errorf("/healthz with a full store: HTTP %d, want 503", code)
+	}
+	// And a message that cannot be stored is not acknowledged: Vibes
+	// will send it again.
+	c, _ := corpus.Get("680-mo-jpeg")
+	raw, _, _ := c.Stamp(time.Now())
+	i := bytes.Index(raw, []byte("\r\n\r\n"))
+	hdr, _ := swa.ReadHTTP(raw)
+	req := httptest.NewRequest("POST", "/mm7", bytes.NewReader(raw[i+4:]))
+	req.Header.Set("Content-Type", hdr.ContentType())
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	env, derr := mm7.Decode(rec.Body.Bytes(), "")
+	if rec.Code != http.StatusInternalServerError || derr != nil || mm7.ResponseOf(env.Message).Status.Code != mm7.StatusServerError {
+		t.Errorf("a message into a full store: HTTP %d %.200s, want 500 with 3000", rec.Code, rec.Body.String())
 	}
 	if _, err := s.w.Exec(`PRAGMA max_page_count = 1073741823`); err != nil {
 		t.Fatal(err)

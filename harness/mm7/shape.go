@@ -138,4 +138,3 @@ func CheckShape(doc []byte, l ShapeLimits) error {
 	}
 	return nil
 }
-

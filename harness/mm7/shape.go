@@ -71,9 +71,15 @@ func CheckShape(doc []byte, l ShapeLimits) error {
 			i = skipTo(i+2, "?>")
 		case bytes.HasPrefix(rest, []byte("<!")):
 			// A document type declaration (refused later anyway): skip its
-			// internal subset too.
-			gt, br := bytes.IndexByte(rest, '>'), bytes.IndexByte(rest, '[')
-			if br >= 0 && (gt < 0 || br < gt) {
+			// internal subset too. The '[' is looked for before the '>'
+			// only, so that many "<!" cost a scan each of their own length,
+			// not of the rest of the document.
+			gt := bytes.IndexByte(rest, '>')
+			if gt < 0 {
+				i = len(doc)
+				break
+			}
+			if br := bytes.IndexByte(rest[:gt], '['); br >= 0 {
 				i = skipTo(i+br, "]")
 			}
 			i = skipTo(i, ">")

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mm7harness/mm7harness/harness/mm7"
 )
@@ -42,5 +43,22 @@ func TestCheckShape(t *testing.T) {
 	// The defaults take every message the harness writes.
 	if err := mm7.CheckShape([]byte(`<a xmlns="u">`+strings.Repeat(`<To><Number>+1312555</Number></To>`, 5000)+`</a>`), mm7.ShapeLimits{}); err != nil {
 		t.Errorf("5,000 recipients: %v", err)
+	}
+}
+
+// Regression: every "<!" looked for a '[' in the whole rest of the
+// document, so 1 MiB of "<!>" took five seconds. No input may make the
+// scan cost more than a few passes over it.
+func TestCheckShapeIsLinear(t *testing.T) {
+	for name, unit := range map[string]string{
+		"declarations": "<!>", "open declarations": "<![", "comments": "<!--", "unterminated quotes": `<a x="`,
+		"tags": "<a ", "end tags": "</", "processing instructions": "<?", "attributes": `<a b="1" c='2'>`,
+	} {
+		doc := []byte(strings.Repeat(unit, (1<<20)/len(unit)))
+		began := time.Now()
+		mm7.CheckShape(doc, mm7.ShapeLimits{MaxElements: 1 << 30, MaxDepth: 1 << 30})
+		if d := time.Since(began); d > time.Second {
+			t.Errorf("1 MiB of %s: %v", name, d)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package xsd
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/mm7harness/mm7harness/harness/mm7"
 )
@@ -20,7 +21,18 @@ func (s *Schemas) ValidateAs(doc []byte, want mm7.Release) *Result { return s.va
 func (s *Schemas) validate(buf []byte, want mm7.Release) *Result {
 	res := &Result{}
 	// libxml2's cost grows faster than some documents (pairwise duplicate
-	// attribute checks): their shape is bounded before it parses them.
+	// attribute checks): their shape is bounded before it parses them. The
+	// scan reads UTF-8; a document in another encoding (libxml2 would
+	// detect UTF-16 itself) is converted first, so markup cannot hide in
+	// bytes the scan does not see.
+	if !utf8.Valid(buf) {
+		norm, _, err := mm7.NormalizeCharset(buf, "")
+		if err != nil {
+			res.Errors = []Error{{Stage: StageWellFormed, Message: "document not parsed: " + err.Error()}}
+			return res
+		}
+		buf = norm
+	}
 	if err := mm7.CheckShape(buf, mm7.ShapeLimits{}); err != nil {
 		var de *mm7.DecodeError
 		line := 0

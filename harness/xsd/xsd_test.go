@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/mm7harness/mm7harness/harness/internal/mm7gen"
 	"github.com/mm7harness/mm7harness/harness/mm7"
@@ -356,5 +357,29 @@ func TestGoldenFilesValidate(t *testing.T) {
 		if r := s.ValidateAs(b, want); !r.Valid() {
 			t.Errorf("%s: %v", filepath.Base(f), r.Errors)
 		}
+	}
+}
+
+// Markup in UTF-16 cannot hide from the shape scan that runs before
+// libxml2: the document is converted first.
+func TestShapeLimitsHoldInUTF16(t *testing.T) {
+	s, err := xsd.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-16"?><a`)
+	for i := 0; i < 300; i++ {
+		fmt.Fprintf(&b, ` x%d="1"`, i)
+	}
+	b.WriteString(`/>`)
+	u := utf16.Encode([]rune(b.String()))
+	doc := []byte{0xFF, 0xFE}
+	for _, c := range u {
+		doc = append(doc, byte(c), byte(c>>8))
+	}
+	res := s.Validate(doc)
+	if res.Valid() || len(res.Errors) == 0 || !strings.Contains(res.Errors[0].Message, "attributes") {
+		t.Errorf("a UTF-16 element with 300 attributes: %+v", res.Errors)
 	}
 }

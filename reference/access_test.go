@@ -53,6 +53,15 @@ func TestReadAPIIsClosedToStrangers(t *testing.T) {
 	if code := status(t, base(s)+"/metrics", "Authorization", basic); code != 200 {
 		t.Errorf("/metrics with the Basic credentials: HTTP %d", code)
 	}
+	// With a token, the Basic credentials (the MM7 sender's: Vibes') do not
+	// open the read API.
+	both := start(t, func(c *reference.ServerConfig) { c.User, c.Password, c.APIToken = "u", "p", "t" })
+	if code := status(t, base(both)+"/messages", "Authorization", basic); code != 401 {
+		t.Errorf("/messages with Basic credentials under a token: HTTP %d, want 401", code)
+	}
+	if code := status(t, base(both)+"/messages", "Authorization", "Bearer t"); code != 200 {
+		t.Errorf("/messages with the token: HTTP %d", code)
+	}
 	// --allow-ip covers every route.
 	far := start(t, func(c *reference.ServerConfig) {
 		c.AllowIPs = []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}
@@ -104,10 +113,11 @@ func TestMalformedFilterIsABadRequest(t *testing.T) {
 func TestServeSaysWhoReadsTheAPI(t *testing.T) {
 	bin := buildBinary(t)
 	for args, want := range map[string]string{
-		"--addr 127.0.0.1:0":                       "open, on a loopback address",
-		"--addr 127.0.0.1:0 --api-token t":         "behind the bearer token",
-		"--addr 0.0.0.0:0":                         "off: this receiver listens beyond loopback",
-		"--addr 127.0.0.1:0 --user u --password p": "behind the Basic credentials",
+		"--addr 127.0.0.1:0":                                     "open, on a loopback address",
+		"--addr 127.0.0.1:0 --api-token t":                       "behind the bearer token",
+		"--addr 0.0.0.0:0":                                       "off: this receiver listens beyond loopback",
+		"--addr 127.0.0.1:0 --user u --password p":               "behind the Basic credentials",
+		"--addr 127.0.0.1:0 --user u --password p --api-token t": "behind the bearer token",
 	} {
 		cmd := exec.Command(bin, append([]string{"serve", "--db", filepath.Join(t.TempDir(), "s.db")}, strings.Fields(args)...)...)
 		out, _ := cmd.StdoutPipe()

@@ -31,24 +31,26 @@ func (h *Handler) routeAPI() {
 // the start-up line.
 func (h *Handler) APIAccess() string {
 	switch {
-	case h.cfg.APIToken != "" && h.cfg.User != "":
-		return "behind the bearer token (--api-token) or the Basic credentials (--user)"
 	case h.cfg.APIToken != "":
 		return "behind the bearer token (--api-token)"
 	case h.cfg.User != "":
 		return "behind the Basic credentials (--user)"
 	case h.cfg.LoopbackAPI:
-		return "open, on a loopback address only this machine reaches (set --api-token before listening further)"
+		return "open, on a loopback address only this machine reaches (behind a proxy on this machine, anyone the proxy serves: set --api-token)"
 	}
 	return "off: this receiver listens beyond loopback without --api-token or --user"
 }
 
 // guard serves the read API and /metrics to whom may see them: the bearer
-// token's holder, the Basic credentials' holder, or anyone on this machine
-// when the receiver listens on loopback with neither set.
+// token's holder when there is a token; otherwise the Basic credentials'
+// holder when there are credentials; otherwise anyone on this machine when
+// the receiver listens on loopback.
 func (h *Handler) guard(f http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, basic := h.cfg.APIToken != "", h.cfg.User != ""
+		// The Basic credentials are the MM7 sender's (Vibes'): they open
+		// the read API only when no token keeps it apart.
+		token := h.cfg.APIToken != ""
+		basic := h.cfg.User != "" && !token
 		switch {
 		case token && subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte("Bearer "+h.cfg.APIToken)) == 1:
 		case basic && h.authorized(r):

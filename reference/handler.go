@@ -64,9 +64,11 @@ type Config struct {
 	// arrived, storing included (Vibes stops waiting after 2 s and
 	// retries); default 30 s.
 	ProcessTimeout time.Duration
-	// MaxInflight bounds the body bytes held by all requests at once,
-	// counted as they arrive; a request that would pass it gets 503 with
-	// Retry-After (Vibes retries). Default DefaultMaxInflight.
+	// MaxInflight bounds the memory the bodies of all requests take at
+	// once (their buffers and what is decoded from them), reserved as the
+	// buffers grow with the bytes that arrive; a request that would pass it
+	// gets 503 with Retry-After (Vibes retries). Default
+	// DefaultMaxInflight.
 	MaxInflight int64
 	// Limits bound the MIME structure (parts, nesting, part header size);
 	// zero fields take swa.DefaultLimits. Past them a request gets 2000.
@@ -142,7 +144,9 @@ func NewHandler(cfg Config, store Store) (*Handler, error) {
 			return nil, err
 		}
 	}
-	h := &Handler{cfg: cfg, store: store, schemas: schemas, metrics: newMetrics(), mux: http.NewServeMux(), inflight: &budget{max: cfg.MaxInflight}}
+	inflight := &budget{max: cfg.MaxInflight}
+	h := &Handler{cfg: cfg, store: store, schemas: schemas, metrics: newMetrics(func() float64 { return float64(inflight.used.Load()) }),
+		mux: http.NewServeMux(), inflight: inflight}
 	h.mux.HandleFunc(cfg.Path, h.serveMM7)
 	h.routeAPI()
 	return h, nil
@@ -160,8 +164,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// chunked body is never read as a request of its own.
 		w.Header().Set("Connection", "close")
 	}
-	if !h.allowed(r) {
-		http.Error(w, "403 forbidden: this address may not reach this receiver", http.StatusForbidden)
+	if !h.allowed(r) && r.URL.Path != h.cfg.Path {
+		// MM7 requests are refused by serveMM7 itself, which logs them.
+		plainError(w, "403 forbidden: this address may not reach this receiver", http.StatusForbidden)
 		return
 	}
 	h.mux.ServeHTTP(w, r)
@@ -186,6 +191,7 @@ func (h *Handler) serveMM7(w http.ResponseWriter, r *http.Request) {
 	dw := &deliveryWriter{ResponseWriter: w}
 	w = dw
 	defer func() {
+		dw.flush()
 		if dw.err != nil {
 			// The answer never reached the client (it left, or its
 			// connection broke): the log must not say it was given.
@@ -193,24 +199,20 @@ func (h *Handler) serveMM7(w http.ResponseWriter, r *http.Request) {
 		}
 		h.finish(r, ex, time.Since(start))
 	}()
-	// Every request has a deadline for its processing, storing included.
-	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.ProcessTimeout)
-	defer cancel()
 	if !h.allowed(r) {
 		ex.outcome, ex.httpStatus = "forbidden", http.StatusForbidden
-		http.Error(w, "403 forbidden: this address may not send MM7 requests", http.StatusForbidden)
+		plainError(w, "403 forbidden: this address may not send MM7 requests", http.StatusForbidden)
 		return
 	}
 	if r.Method == http.MethodGet && h.cfg.Lenient {
 		ex.outcome, ex.httpStatus = "get", http.StatusOK
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintln(w, "MM7 endpoint: POST MM7 requests here")
+		plainError(w, "MM7 endpoint: POST MM7 requests here", http.StatusOK)
 		return
 	}
 	if r.Method != http.MethodPost {
 		ex.outcome, ex.httpStatus = "method", http.StatusMethodNotAllowed
 		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "405 method not allowed: MM7 requests are POSTed", http.StatusMethodNotAllowed)
+		plainError(w, "405 method not allowed: MM7 requests are POSTed", http.StatusMethodNotAllowed)
 		return
 	}
 	if h.cfg.User != "" && !h.authorized(r) {
@@ -222,9 +224,9 @@ func (h *Handler) serveMM7(w http.ResponseWriter, r *http.Request) {
 		h.tooLarge(w, ex)
 		return
 	}
-	held := &heldReader{r: http.MaxBytesReader(w, r.Body, h.cfg.MaxBody), b: h.inflight}
+	held := &reservation{b: h.inflight}
 	defer held.release()
-	var body io.Reader = held
+	var body io.Reader = http.MaxBytesReader(w, r.Body, h.cfg.MaxBody)
 	ct := r.Header.Get("Content-Type")
 	media, _, _ := mime.ParseMediaType(ct)
 	sniffedCT := false
@@ -235,14 +237,14 @@ func (h *Handler) serveMM7(w http.ResponseWriter, r *http.Request) {
 		}
 		if sniffed == "" {
 			ex.outcome, ex.httpStatus = "content-type", http.StatusUnsupportedMediaType
-			http.Error(w, fmt.Sprintf("415 unsupported media type %q: MM7 travels as multipart/related or text/xml", ct), http.StatusUnsupportedMediaType)
+			plainError(w, fmt.Sprintf("415 unsupported media type %q: MM7 travels as multipart/related or text/xml", ct), http.StatusUnsupportedMediaType)
 			return
 		}
 		ct, sniffedCT = sniffed, true
 	}
 	limits := h.cfg.Limits
 	limits.MaxBytes = h.cfg.MaxBody
-	msg, err := swa.Read(ct, body, swa.ReadOptions{Limits: limits, SizeHint: r.ContentLength, LenientBase64: h.cfg.Lenient})
+	msg, err := swa.Read(ct, body, swa.ReadOptions{Limits: limits, SizeHint: r.ContentLength, LenientBase64: h.cfg.Lenient, Reserve: held.reserve})
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) || errors.Is(err, swa.ErrTooLarge) {
 		h.tooLarge(w, ex)
@@ -252,7 +254,7 @@ func (h *Handler) serveMM7(w http.ResponseWriter, r *http.Request) {
 		ex.outcome, ex.httpStatus = "busy", http.StatusServiceUnavailable
 		w.Header().Set("Retry-After", "5")
 		w.Header().Set("Connection", "close")
-		http.Error(w, fmt.Sprintf("503 busy: the bodies of the requests in progress pass %d bytes; try again shortly", h.cfg.MaxInflight), http.StatusServiceUnavailable)
+		plainError(w, fmt.Sprintf("503 busy: the bodies of the requests in progress pass %d bytes; try again shortly", h.cfg.MaxInflight), http.StatusServiceUnavailable)
 		return
 	}
 	if err != nil && incomplete(err) {
@@ -260,13 +262,17 @@ func (h *Handler) serveMM7(w http.ResponseWriter, r *http.Request) {
 		// message to answer, only a request to end.
 		ex.outcome, ex.httpStatus, ex.err = "incomplete", http.StatusRequestTimeout, err.Error()
 		w.Header().Set("Connection", "close")
-		http.Error(w, "408 request timeout: the body did not arrive", http.StatusRequestTimeout)
+		plainError(w, "408 request timeout: the body did not arrive", http.StatusRequestTimeout)
 		return
 	}
 	if err != nil {
 		h.fault(w, ex, faultArgs{code: mm7.StatusOf(err), details: err.Error()})
 		return
 	}
+	// Every request has a deadline for its processing once its body has
+	// arrived, storing included.
+	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.ProcessTimeout)
+	defer cancel()
 	if mm7.Has(msg.Deviations, swa.DevUnterminated) && !h.cfg.Lenient {
 		// A multipart without its close delimiter was most likely cut off on
 		// the way; refusing it makes Vibes resend it whole, where accepting
@@ -350,13 +356,29 @@ type deliveryWriter struct {
 
 func (d *deliveryWriter) Write(b []byte) (int, error) {
 	n, err := d.ResponseWriter.Write(b)
-	if err == nil {
-		err = http.NewResponseController(d.ResponseWriter).Flush()
-	}
 	if err != nil && d.err == nil {
 		d.err = err
 	}
 	return n, err
+}
+
+// flush sends what was written, once the answer is whole (every answer
+// carries its Content-Length, so flushing does not turn it chunked), and
+// keeps the error when it could not be sent.
+func (d *deliveryWriter) flush() {
+	if err := http.NewResponseController(d.ResponseWriter).Flush(); err != nil && d.err == nil {
+		d.err = err
+	}
+}
+
+// plainError answers with a line of text and its Content-Length.
+func plainError(w http.ResponseWriter, msg string, status int) {
+	msg += "\n"
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Length", strconv.Itoa(len(msg)))
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, msg)
 }
 
 // Unwrap gives http.ResponseController the writer underneath.
@@ -397,7 +419,7 @@ func incomplete(err error) bool {
 func (h *Handler) tooLarge(w http.ResponseWriter, ex *exchange) {
 	ex.outcome, ex.httpStatus = "too-large", http.StatusRequestEntityTooLarge
 	w.Header().Set("Connection", "close")
-	http.Error(w, fmt.Sprintf("413 request entity too large: the limit is %d bytes", h.cfg.MaxBody), http.StatusRequestEntityTooLarge)
+	plainError(w, fmt.Sprintf("413 request entity too large: the limit is %d bytes", h.cfg.MaxBody), http.StatusRequestEntityTooLarge)
 }
 
 func contentHref(m mm7.Message) string {
@@ -492,7 +514,7 @@ func (h *Handler) fault(w http.ResponseWriter, ex *exchange, a faultArgs) {
 	}
 	b, err := mm7.Encode(&mm7.Envelope{Version: a.version, Release: a.release, TransactionID: a.tid, Message: f})
 	if err != nil {
-		http.Error(w, f.String, a.httpStatus)
+		plainError(w, f.String, a.httpStatus)
 		return
 	}
 	writeXML(w, a.httpStatus, b)

@@ -69,7 +69,25 @@ func TestHealthzSaysWhenTheStoreCannotWrite(t *testing.T) {
 	if _, err := s.w.Exec(`PRAGMA max_page_count = 1073741823`); err != nil {
 		t.Fatal(err)
 	}
+	// Room is made, and nothing is written: the store comes back once the
+	// failure is old and its own write succeeds.
+	failureMatters, probeEvery = 50*time.Millisecond, 0
+	defer func() { failureMatters, probeEvery = 30*time.Second, 5*time.Second }()
+	time.Sleep(60 * time.Millisecond)
+	if code := health(); code != http.StatusOK {
+		t.Errorf("after room was made, without a save: /healthz %d", code)
+	}
+	// A store that cannot write at all shows before any message fails.
+	if _, err := s.w.Exec(`PRAGMA query_only = ON`); err != nil {
+		t.Fatal(err)
+	}
+	if code := health(); code != http.StatusServiceUnavailable {
+		t.Errorf("a store that cannot write, nothing saved: /healthz %d, want 503", code)
+	}
+	if _, err := s.w.Exec(`PRAGMA query_only = OFF`); err != nil {
+		t.Fatal(err)
+	}
 	if err := save("c"); err != nil || health() != http.StatusOK {
-		t.Errorf("after room was made: %v, /healthz %d", err, health())
+		t.Errorf("after a save: %v, /healthz %d", err, health())
 	}
 }

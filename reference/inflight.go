@@ -2,17 +2,16 @@ package reference
 
 import (
 	"errors"
-	"io"
 	"sync/atomic"
 )
 
 // What a receiver holds in memory is bounded by what it configured, not
-// by what its peers declare: every request's body bytes are counted
-// against one budget as they arrive, and a request that would pass it is
-// refused (503) rather than read.
+// by what its peers declare: the memory every request's body takes is
+// reserved against one budget before it is allocated, and a request that
+// would pass it is refused (503) rather than read further.
 
 // errBusy is a body that would take the budget past its bound.
-var errBusy = errors.New("reference: body bytes in flight over the limit")
+var errBusy = errors.New("reference: memory for bodies in flight over the limit")
 
 // budget is a bound on bytes held across requests.
 type budget struct {
@@ -30,25 +29,24 @@ func (b *budget) take(n int64) bool {
 
 func (b *budget) give(n int64) { b.used.Add(-n) }
 
-// heldReader counts what it reads against a budget until released.
-type heldReader struct {
-	r    io.Reader
+// reservation is one request's share of the budget.
+type reservation struct {
 	b    *budget
 	held int64
 }
 
-func (h *heldReader) Read(p []byte) (int, error) {
-	n, err := h.r.Read(p)
-	if n > 0 {
-		if !h.b.take(int64(n)) {
-			return 0, errBusy
-		}
-		h.held += int64(n)
+// reserve takes room for a body buffer growing by n bytes, twice over:
+// the buffer, and what is decoded from it (base64 attachments, the SOAP
+// part in UTF-8).
+func (r *reservation) reserve(n int64) error {
+	if !r.b.take(2 * n) {
+		return errBusy
 	}
-	return n, err
+	r.held += 2 * n
+	return nil
 }
 
-func (h *heldReader) release() {
-	h.b.give(h.held)
-	h.held = 0
+func (r *reservation) release() {
+	r.b.give(r.held)
+	r.held = 0
 }

@@ -37,9 +37,9 @@ func freeAddr(t *testing.T) string {
 }
 
 // serveChild starts `mm7harness serve` and waits until it answers.
-func serveChild(t *testing.T, bin, addr, db string) *exec.Cmd {
+func serveChild(t *testing.T, bin, addr, db string, args ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--addr", addr, "--db", db, "--log", "text")
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr, "--db", db, "--log", "text"}, args...)...)
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

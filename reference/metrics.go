@@ -18,7 +18,9 @@ type metrics struct {
 	bytes    prometheus.Counter
 }
 
-func newMetrics() *metrics {
+// newMetrics makes the series; inflight reads the memory reserved for
+// bodies in flight now.
+func newMetrics(inflight func() float64) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -32,7 +34,10 @@ func newMetrics() *metrics {
 			Name: "mm7harness_request_bytes_total", Help: "Bytes of MM7 request bodies read.",
 		}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.bytes, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	held := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "mm7harness_body_bytes_inflight", Help: "Memory reserved now for the bodies of requests in progress (bounded by --max-inflight).",
+	}, inflight)
+	m.reg.MustRegister(m.requests, m.latency, m.bytes, held, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 )
 
@@ -33,8 +34,11 @@ type ServerConfig struct {
 	// ShutdownTimeout bounds how long Close waits for in-flight requests.
 	ShutdownTimeout time.Duration
 	// MaxHeaderBytes bounds a request's HTTP header (431 above); default
-	// 1 MiB.
+	// DefaultMaxHeaderBytes.
 	MaxHeaderBytes int
+	// MaxConns bounds the connections served at once; default
+	// DefaultMaxConns.
+	MaxConns int
 }
 
 // Server is the reference receiver, shaped like httptest.Server:
@@ -70,7 +74,10 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	def(&cfg.IdleTimeout, 120*time.Second)
 	def(&cfg.ShutdownTimeout, 30*time.Second)
 	if cfg.MaxHeaderBytes <= 0 {
-		cfg.MaxHeaderBytes = 1 << 20
+		cfg.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if cfg.MaxConns <= 0 {
+		cfg.MaxConns = DefaultMaxConns
 	}
 
 	store := cfg.Store
@@ -81,9 +88,17 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		}
 		store = s
 	}
-	cfg.Config.LoopbackAPI = loopback(cfg.Addr)
+	// Listen first: whether the read API may go without credentials
+	// depends on the address really bound.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	cfg.Config.LoopbackAPI = loopback(ln.Addr())
 	h, err := NewHandler(cfg.Config, store)
 	if err != nil {
+		ln.Close()
 		store.Close()
 		return nil, err
 	}
@@ -99,16 +114,13 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	if cfg.TLSCert != "" || cfg.TLSKey != "" || cfg.ClientCA != "" {
 		tc, err := tlsConfig(cfg.TLSCert, cfg.TLSKey, cfg.ClientCA)
 		if err != nil {
+			ln.Close()
 			store.Close()
 			return nil, err
 		}
 		srv.TLSConfig, s.tls = tc, true
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		store.Close()
-		return nil, err
-	}
+	ln = limitListener(ln, cfg.MaxConns)
 	s.Listener = ln
 	scheme := "http"
 	if s.tls {
@@ -119,17 +131,53 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	return s, nil
 }
 
-// loopback reports whether addr listens on a loopback address only.
-func loopback(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
+// loopback reports whether a listener's address is a loopback one.
+func loopback(a net.Addr) bool {
+	tcp, ok := a.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
+}
+
+// Defaults of the server's own limits.
+const (
+	// DefaultMaxHeaderBytes bounds a request's HTTP header: Vibes' are a
+	// few hundred bytes.
+	DefaultMaxHeaderBytes = 64 << 10
+	// DefaultMaxConns bounds the connections served at once; more wait to
+	// be accepted.
+	DefaultMaxConns = 4096
+)
+
+// limitListener accepts at most n connections at once: one more is
+// accepted when one of them closes.
+func limitListener(l net.Listener, n int) net.Listener {
+	return &limited{Listener: l, slots: make(chan struct{}, n)}
+}
+
+type limited struct {
+	net.Listener
+	slots chan struct{}
+}
+
+func (l *limited) Accept() (net.Conn, error) {
+	l.slots <- struct{}{}
+	c, err := l.Listener.Accept()
 	if err != nil {
-		return false
+		<-l.slots
+		return nil, err
 	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return &slotConn{Conn: c, free: func() { <-l.slots }}, nil
+}
+
+type slotConn struct {
+	net.Conn
+	once sync.Once
+	free func()
+}
+
+func (c *slotConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.free)
+	return err
 }
 
 func tlsConfig(cert, key, clientCA string) (*tls.Config, error) {

@@ -79,8 +79,10 @@ type SQLite struct {
 	closing bool
 
 	health   sync.Mutex
-	writeErr error     // how the last batch commit went
-	probed   time.Time // when a write last succeeded
+	writeErr error     // how the last batch commit went, when it failed
+	failedAt time.Time // when it failed
+	probeErr error     // how the last probe went
+	probed   time.Time // when a write was last tried (a probe) or made (a save)
 }
 
 // ErrClosed is returned by Save after Close.
@@ -205,32 +207,37 @@ func (s *SQLite) commit(batch []*saveReq) {
 func (s *SQLite) wrote(err error) {
 	s.health.Lock()
 	defer s.health.Unlock()
-	s.writeErr = err
-	if err == nil {
-		s.probed = time.Now()
+	if err != nil {
+		s.writeErr, s.failedAt = err, time.Now()
+		return
 	}
+	s.writeErr, s.probeErr, s.probed = nil, nil, time.Now()
 }
 
-// probeEvery is how often Ping tries a write of its own when nothing was
-// written lately, so a full disk shows before the next message fails.
-const probeEvery = 5 * time.Second
+// Health timings: how often Ping tries a write of its own (a successful
+// save counts as one), and how long a failed save keeps the store
+// unhealthy when nothing has been written since (a load balancer that
+// stops sending on 503 must see the store come back).
+var (
+	probeEvery     = 5 * time.Second
+	failureMatters = 30 * time.Second
+)
 
-// canWrite is nil when the store can write: its last write succeeded, or
-// a small write of Ping's own does.
+// canWrite is nil when the store can write: a small write of its own
+// succeeds (tried at most every probeEvery), and no save failed lately.
 func (s *SQLite) canWrite(ctx context.Context) error {
 	s.health.Lock()
 	defer s.health.Unlock()
-	if s.writeErr == nil && time.Since(s.probed) < probeEvery {
-		return nil
+	if time.Since(s.probed) >= probeEvery {
+		_, s.probeErr = s.w.ExecContext(ctx, `INSERT OR REPLACE INTO health (id, at, pad) VALUES (1, ?, zeroblob(4096))`, time.Now().UTC().Format(time.RFC3339Nano))
+		s.probed = time.Now()
 	}
-	_, err := s.w.ExecContext(ctx, `INSERT OR REPLACE INTO health (id, at, pad) VALUES (1, ?, zeroblob(4096))`, time.Now().UTC().Format(time.RFC3339Nano))
-	if err != nil {
-		return fmt.Errorf("reference: the store cannot write: %w", err)
+	if s.probeErr != nil {
+		return fmt.Errorf("reference: the store cannot write: %w", s.probeErr)
 	}
-	if s.writeErr != nil {
-		return fmt.Errorf("reference: the store's last write failed: %w", s.writeErr)
+	if s.writeErr != nil && time.Since(s.failedAt) < failureMatters {
+		return fmt.Errorf("reference: the store's last write failed %v ago: %w", time.Since(s.failedAt).Round(time.Second), s.writeErr)
 	}
-	s.probed = time.Now()
 	return nil
 }
 
@@ -432,8 +439,9 @@ func (s *SQLite) Count(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-// Ping says whether the store can read and write: a store whose last
-// write failed (a full disk) is not healthy until a write succeeds again.
+// Ping says whether the store can read and write: a store that cannot
+// write (a full disk), or whose last save failed less than failureMatters
+// ago, is not healthy.
 func (s *SQLite) Ping(ctx context.Context) error {
 	if err := s.r.PingContext(ctx); err != nil {
 		return err

@@ -39,7 +39,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	maxParts := fs.Int("max-parts", swa.DefaultLimits.MaxParts, "most MIME `PARTS` a request may hold (2000 Client error above)")
 	maxDepth := fs.Int("max-depth", swa.DefaultLimits.MaxDepth, "deepest multipart nesting `LEVELS` accepted")
 	maxPartHeader := fs.Int("max-part-header", swa.DefaultLimits.MaxHeaderBytes, "largest MIME part header `BYTES` accepted")
-	maxHeader := fs.Int("max-header", 1<<20, "largest HTTP request header `BYTES` accepted (431 above)")
+	maxHeader := fs.Int("max-header", reference.DefaultMaxHeaderBytes, "largest HTTP request header `BYTES` accepted (431 above)")
+	maxConns := fs.Int("max-conns", reference.DefaultMaxConns, "most `CONNECTIONS` served at once (more wait to be accepted)")
 	schemaDir := str("schema-dir", "", "validate against the schema files in `DIR` instead of the embedded ones")
 	cert := str("tls-cert", "", "serve HTTPS with this certificate `FILE` (with --tls-key)")
 	key := str("tls-key", "", "the TLS private key `FILE`")
@@ -70,8 +71,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 			MaxBody: *maxBody, MaxInflight: *maxInflight, ProcessTimeout: *processTimeout, StoreRaw: *storeRaw, APIToken: *apiToken, Lenient: *lenient,
 			Limits: swa.Limits{MaxParts: *maxParts, MaxDepth: *maxDepth, MaxHeaderBytes: *maxPartHeader},
 		},
-		MaxHeaderBytes: *maxHeader,
-		Addr:           *addr, DB: *db, Sync: reference.Sync(*syncMode), TLSCert: *cert, TLSKey: *key, ClientCA: *clientCA,
+		MaxHeaderBytes: *maxHeader, MaxConns: *maxConns,
+		Addr: *addr, DB: *db, Sync: reference.Sync(*syncMode), TLSCert: *cert, TLSKey: *key, ClientCA: *clientCA,
 		ReadHeaderTimeout: *readHeader, ReadTimeout: *readTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idle,
 	}
 	if (*user == "") != (*password == "") {

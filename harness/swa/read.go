@@ -50,6 +50,10 @@ type ReadOptions struct {
 	// to: characters outside the alphabet are ignored (and recorded as
 	// DevBase64Lenient) rather than refused.
 	LenientBase64 bool
+	// Reserve, when set, is asked before the body's buffer grows by n
+	// bytes; an error stops the read with that error. A server uses it to
+	// bound the memory all its requests hold at once.
+	Reserve func(n int64) error
 	// SizeHint is the body's expected size (the HTTP Content-Length), so the
 	// buffer is allocated once; 0 when unknown.
 	SizeHint int64
@@ -160,7 +164,7 @@ func Read(contentType string, body io.Reader, opts ReadOptions) (*Message, error
 	if opts.SizeHint > l.MaxBytes {
 		return nil, newErr(ErrTooLarge, "", "body of %d bytes exceeds %d", opts.SizeHint, l.MaxBytes)
 	}
-	buf, err := readAll(io.LimitReader(body, l.MaxBytes+1), opts.SizeHint)
+	buf, err := readAll(io.LimitReader(body, l.MaxBytes+1), opts.SizeHint, opts.Reserve)
 	if err != nil {
 		return nil, fmt.Errorf("swa: reading body: %w", err)
 	}
@@ -178,7 +182,7 @@ const firstRead = 32 << 10
 // fourfold each time it fills, and straight to hint+1 once that is less
 // than twice the next step, so an honest size costs a few small steps and
 // no slack, and a lying one at most eight times what was really sent.
-func readAll(r io.Reader, hint int64) ([]byte, error) {
+func readAll(r io.Reader, hint int64, reserve func(int64) error) ([]byte, error) {
 	next := func(have int) int {
 		if hint <= 0 || int64(have) > hint {
 			return max(2*have, firstRead)
@@ -189,12 +193,25 @@ func readAll(r io.Reader, hint int64) ([]byte, error) {
 		}
 		return n
 	}
-	buf := make([]byte, 0, next(0))
+	grow := func(have []byte, to int) ([]byte, error) {
+		if reserve != nil {
+			if err := reserve(int64(to - cap(have))); err != nil {
+				return have, err
+			}
+		}
+		grown := make([]byte, len(have), to)
+		copy(grown, have)
+		return grown, nil
+	}
+	buf, err := grow(nil, next(0))
+	if err != nil {
+		return nil, err
+	}
 	for {
 		if len(buf) == cap(buf) {
-			grown := make([]byte, len(buf), next(cap(buf)))
-			copy(grown, buf)
-			buf = grown
+			if buf, err = grow(buf, next(cap(buf))); err != nil {
+				return buf, err
+			}
 		}
 		n, err := r.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]

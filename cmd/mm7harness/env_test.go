@@ -41,7 +41,7 @@ func TestEveryFlagTakesItsEnvironmentVariable(t *testing.T) {
 		fs.VisitAll(func(f *flag.Flag) {
 			total++
 			value, shown := envValue(f)
-			name := envName(f.Name)
+			name := envNames(fs.Name(), f.Name)[1]
 			t.Setenv(name, value)
 			defer os.Unsetenv(name)
 			got := help(cmd)
@@ -61,6 +61,16 @@ func TestEveryFlagTakesItsEnvironmentVariable(t *testing.T) {
 	}
 	if total < 60 {
 		t.Errorf("%d flags in all", total)
+	}
+	// A command's own variable wins over the shared one: serve and mock
+	// both have --addr, and one CI job may run both.
+	t.Setenv("MM7HARNESS_ADDR", "127.0.0.1:1")
+	t.Setenv("MM7HARNESS_SERVE_ADDR", "127.0.0.1:2")
+	if fs := help([]string{"serve"}); fs == nil || fs.Lookup("addr").Value.String() != "127.0.0.1:2" {
+		t.Errorf("MM7HARNESS_SERVE_ADDR does not win over MM7HARNESS_ADDR")
+	}
+	if fs := help([]string{"mock"}); fs == nil || fs.Lookup("addr").Value.String() != "127.0.0.1:1" {
+		t.Errorf("mock does not take MM7HARNESS_ADDR")
 	}
 	// A value a flag cannot take is a usage error that names the variable.
 	t.Setenv("MM7HARNESS_MAX_BODY", "lots")

@@ -49,21 +49,23 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return exitUsage
 }
 
-// parseFlags parses a command's flags: first from the environment, where
-// every flag can be set as MM7HARNESS_<FLAG> (--max-body is
-// MM7HARNESS_MAX_BODY), then from the command line, which wins. When the
-// command should stop — help was asked for (status 0) or a flag is wrong
-// (status 2, with why) — it returns the status and false.
+// parseFlags parses a command's flags: from the command line, then, for
+// every flag the command line left alone, from the environment, where it
+// can be set as MM7HARNESS_<COMMAND>_<FLAG> (MM7HARNESS_SERVE_ADDR) or, for
+// every command that has it, MM7HARNESS_<FLAG> (MM7HARNESS_MAX_BODY). When
+// the command should stop — help was asked for (status 0) or a flag is
+// wrong (status 2, with why) — it returns the status and false.
 func parseFlags(fs *flag.FlagSet, args []string) (int, bool) {
+	perr := fs.Parse(args)
 	if err := flagsFromEnv(fs); err != nil {
 		fmt.Fprintf(fs.Output(), "mm7harness %s: %v\n", fs.Name(), err)
 		return exitUsage, false
 	}
 	if parsed != nil {
-		defer parsed(fs)
+		parsed(fs)
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
+	if perr != nil {
+		if perr == flag.ErrHelp {
 			return 0, false
 		}
 		return exitUsage, false
@@ -74,22 +76,33 @@ func parseFlags(fs *flag.FlagSet, args []string) (int, bool) {
 // parsed, when set (by tests), sees every command's flags once parsed.
 var parsed func(*flag.FlagSet)
 
-// envName is the environment variable that sets flag name.
-func envName(name string) string {
-	return "MM7HARNESS_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+// envNames are the environment variables that can set flag name of
+// command, the more specific first.
+func envNames(command, name string) []string {
+	up := func(s string) string { return strings.ToUpper(strings.NewReplacer("-", "_", " ", "_").Replace(s)) }
+	return []string{"MM7HARNESS_" + up(command) + "_" + up(name), "MM7HARNESS_" + up(name)}
 }
 
-// flagsFromEnv sets every flag of fs whose variable is in the
-// environment. A boolean takes what strconv.ParseBool does (1, true, …).
+// flagsFromEnv sets every flag of fs that the command line did not set
+// and whose variable is in the environment. A boolean takes what
+// strconv.ParseBool does (1, true, …).
 func flagsFromEnv(fs *flag.FlagSet) error {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	var err error
 	fs.VisitAll(func(f *flag.Flag) {
-		v, ok := os.LookupEnv(envName(f.Name))
-		if !ok || err != nil {
+		if set[f.Name] || err != nil {
 			return
 		}
-		if serr := fs.Set(f.Name, v); serr != nil {
-			err = fmt.Errorf("%s=%q: %v", envName(f.Name), v, serr)
+		for _, name := range envNames(fs.Name(), f.Name) {
+			v, ok := os.LookupEnv(name)
+			if !ok {
+				continue
+			}
+			if serr := fs.Set(f.Name, v); serr != nil {
+				err = fmt.Errorf("%s=%q: %v", name, v, serr)
+			}
+			return
 		}
 	})
 	return err

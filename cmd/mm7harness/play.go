@@ -159,19 +159,18 @@ func runReplay(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	endpoint := fs.String("endpoint", "", "the endpoint `URL` to re-send to (required)")
 	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for the answer")
-	if err := flagsFromEnv(fs); err != nil {
-		fmt.Fprintf(stderr, "mm7harness replay: %v\n", err)
-		return exitUsage
-	}
-	if parsed != nil {
-		defer parsed(fs)
-	}
+	defer func() {
+		if parsed != nil {
+			parsed(fs)
+		}
+	}()
 	// Flags may come after the file: take them from anywhere.
 	var files []string
 	rest := args
 	for len(rest) > 0 {
 		if err := fs.Parse(rest); err != nil {
 			if err == flag.ErrHelp {
+				flagsFromEnv(fs)
 				return 0
 			}
 			return exitUsage
@@ -181,6 +180,10 @@ func runReplay(args []string, stdout, stderr io.Writer) int {
 		}
 		files = append(files, fs.Arg(0))
 		rest = fs.Args()[1:]
+	}
+	if err := flagsFromEnv(fs); err != nil {
+		fmt.Fprintf(stderr, "mm7harness replay: %v\n", err)
+		return exitUsage
 	}
 	if len(files) != 1 || *endpoint == "" {
 		fmt.Fprintln(stderr, "usage: mm7harness replay FILE.request.http --endpoint URL")

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -90,6 +91,11 @@ type Gateway struct {
 	// off (its routes answer 404): it sends anything to any host on
 	// request, so it is never open. NewControlToken makes one.
 	ControlToken string
+	// LoopbackOnly refuses (421) a request whose Host header does not
+	// name this machine: when the mock listens on loopback, that is a web
+	// page that made its own name resolve to 127.0.0.1 (DNS rebinding),
+	// reaching /mm7 with the well-known default account.
+	LoopbackOnly bool
 	// MaxExchanges bounds the exchanges kept (default 1000); the oldest
 	// are dropped, and the listing counts them.
 	MaxExchanges int
@@ -146,7 +152,28 @@ func (g *Gateway) init() {
 
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.init()
+	if g.LoopbackOnly && !loopbackHost(r.Host) {
+		// A page whose name was made to resolve to 127.0.0.1 (DNS
+		// rebinding) still says its own name in Host.
+		writeJSON(w, http.StatusMisdirectedRequest, errorBody("this mock answers requests addressed to a loopback name only"))
+		return
+	}
 	g.mux.ServeHTTP(w, r)
+}
+
+// loopbackHost reports whether a Host header names this machine:
+// localhost or a loopback address, with or without a port.
+func loopbackHost(host string) bool {
+	h := host
+	if hh, _, err := net.SplitHostPort(host); err == nil {
+		h = hh
+	}
+	h = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Wait blocks until every callback under way has finished.
@@ -275,10 +302,15 @@ func (g *Gateway) submit(w http.ResponseWriter, r *http.Request) {
 		g.answerError(w, http.StatusInternalServerError, v, tid, mm7.VibesMultipleAttachments, fmt.Sprintf("Multiple attachments error: %d attachments; put several media in one multipart", n))
 		return
 	}
+	callback := r.Header.Get("X-Vibes-DlrCallbackUrl")
+	if len(callback) > maxCallbackURL {
+		g.Logger.Warn("submit: no delivery reports: the callback URL is longer than the mock keeps", "bytes", len(callback))
+		callback = ""
+	}
 	sub := &Submission{
-		MessageID: newUUID(), Account: acct.User, Flavour: v.Name, TransactionID: clipText(tid), Recipient: all[0].Value, Sender: from,
+		MessageID: newUUID(), Account: acct.User, Flavour: v.Name, TransactionID: clipText(tid), Recipient: clipText(all[0].Value), Sender: clipText(from),
 		Subject: clipText(req.Subject), DeliveryReport: req.DeliveryReport != nil && *req.DeliveryReport,
-		CallbackURL: r.Header.Get("X-Vibes-DlrCallbackUrl"), Received: time.Now(),
+		CallbackURL: callback, Received: time.Now(),
 	}
 	if callable(sub.CallbackURL) {
 		sub.Reports = plan(sub, r.Header.Get("X-Mock-Outcome"))
@@ -327,6 +359,9 @@ func callable(u string) bool {
 	p, err := url.Parse(u)
 	return err == nil && (p.Scheme == "http" || p.Scheme == "https") && p.Host != ""
 }
+
+// maxCallbackURL bounds the delivery-report URL a submission may name.
+const maxCallbackURL = 2 << 10
 
 // maxText bounds a text field of a submission kept in the gateway's
 // state: a SubmitReq may carry a megabyte of Subject.

@@ -201,3 +201,36 @@ func TestCallbacksGoOnlyToHTTP(t *testing.T) {
 		}
 	}
 }
+
+// Regression: the sender and the callback URL of a submission were kept
+// whole; 40 submissions with an 800 KB short code and a 500 KB callback
+// URL grew the heap by 156 MB. Both are bounded now.
+func TestSubmissionFieldsAreBounded(t *testing.T) {
+	g := &mockvibes.Gateway{}
+	srv := gateway(t, g)
+	long := strings.Repeat("9", 200<<10)
+	submit(t, srv.URL, "680-submit-dlr-true", "VibesUser", "Password123",
+		map[string]string{"X-Vibes-DlrCallbackUrl": "http://127.0.0.1:9/" + strings.Repeat("a", 300<<10)},
+		func(s string) string { return strings.Replace(s, ">63901<", ">"+long+"<", 1) })
+	for _, m := range g.Messages() {
+		if len(m.Sender) > 1<<10+8 || len(m.CallbackURL) > 2<<10 || len(m.Reports) != 0 {
+			t.Errorf("kept a %d-byte sender and a %d-byte callback URL, with %d reports planned", len(m.Sender), len(m.CallbackURL), len(m.Reports))
+		}
+	}
+}
+
+// A mock on loopback answers only requests addressed to a loopback name:
+// a page that made its own name resolve to 127.0.0.1 (DNS rebinding) says
+// that name in Host.
+func TestLoopbackMockRefusesForeignHosts(t *testing.T) {
+	g := &mockvibes.Gateway{LoopbackOnly: true}
+	srv := gateway(t, g)
+	for host, want := range map[string]int{"evil.example": 421, "evil.example:8090": 421, "localhost:8090": 200, "127.0.0.1": 200, "[::1]:80": 200} {
+		req, _ := http.NewRequest("GET", srv.URL+"/control/messages", nil)
+		req.Host = host
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		if code, body := do(t, req); code != want {
+			t.Errorf("Host %s: HTTP %d %s, want %d", host, code, body, want)
+		}
+	}
+}

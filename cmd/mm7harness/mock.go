@@ -64,7 +64,8 @@ func runMock(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mm7harness mock: warning: %s\n", w)
 	}
 	fmt.Fprintln(stdout, startLine(l.Addr().String(), g.ControlToken, *token == ""))
-	srv := &http.Server{Handler: g, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second}
+	g.LoopbackOnly = exposure(l.Addr()) == ""
+	srv := &http.Server{Handler: g, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, MaxHeaderBytes: 64 << 10}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
 	select {

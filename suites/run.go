@@ -3,7 +3,6 @@ package suites
 import (
 	"fmt"
 	"os"
-	"syscall"
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
@@ -100,21 +99,4 @@ func Run(cfg Config) (*Outcome, error) {
 func isTerminal(f *os.File) bool {
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
-// redirectStdout points file descriptor 1 at standard error until the
-// returned function is called.
-func redirectStdout() func() {
-	saved, err := syscall.Dup(1)
-	if err != nil {
-		return func() {}
-	}
-	if err := syscall.Dup3(2, 1, 0); err != nil {
-		syscall.Close(saved)
-		return func() {}
-	}
-	return func() {
-		syscall.Dup3(saved, 1, 0)
-		syscall.Close(saved)
-	}
 }

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -76,9 +77,9 @@ type Submission struct {
 // MaxExchangeBytes.
 type Gateway struct {
 	Accounts []Account
-	// Profiles hold the gateway misbehaviours to apply (Profile.Gateway).
-	Profiles  []Profile
-	SlowDelay time.Duration // for gateway-slow; default 5s
+	// Faults are the misbehaviours to apply (see ParseGatewayFaults).
+	Faults    []GatewayFault
+	SlowDelay time.Duration // for GatewaySlow; default 5s
 	// Callbacks follow Vibes' retry policy; tests shrink the interval.
 	RetryInterval, CallbackTimeout time.Duration
 	MaxRetries                     int
@@ -182,14 +183,8 @@ func (g *Gateway) Wait() { g.inflight.Wait() }
 // Vibes' submit limit.
 const maxSubmit = 1 << 20
 
-func (g *Gateway) fault(f GatewayFault) bool {
-	for _, p := range g.Profiles {
-		if p.Gateway == f {
-			return true
-		}
-	}
-	return false
-}
+// fault reports whether the gateway is to misbehave as f.
+func (g *Gateway) fault(f GatewayFault) bool { return slices.Contains(g.Faults, f) }
 
 func (g *Gateway) submit(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {

@@ -343,9 +343,10 @@ func TestCallbackRetries(t *testing.T) {
 }
 
 func TestGatewayMisbehaviours(t *testing.T) {
+	checked := map[string]bool{}
 	for _, c := range []struct {
-		profile string
-		check   func(code int, err error, env *mm7.Envelope, took time.Duration) bool
+		fault string
+		check func(code int, err error, env *mm7.Envelope, took time.Duration) bool
 	}{
 		{"gateway-http-500", func(code int, err error, env *mm7.Envelope, _ time.Duration) bool { return code == 500 && env == nil }},
 		{"gateway-fault", func(code int, _ error, env *mm7.Envelope, _ time.Duration) bool {
@@ -359,8 +360,12 @@ func TestGatewayMisbehaviours(t *testing.T) {
 			return code == 200 && took >= 300*time.Millisecond
 		}},
 	} {
-		prof, _ := mockvibes.ParseProfiles(c.profile)
-		g := &mockvibes.Gateway{Profiles: prof, SlowDelay: 300 * time.Millisecond}
+		checked[c.fault] = true
+		faults, err := mockvibes.ParseGatewayFaults(c.fault)
+		if err != nil || len(faults) != 1 {
+			t.Fatalf("ParseGatewayFaults(%q): got %v, %v; want one fault", c.fault, faults, err)
+		}
+		g := &mockvibes.Gateway{Faults: faults, SlowDelay: 300 * time.Millisecond}
 		srv := gateway(t, g)
 		cs, _ := corpus.Get("680-submit-dlr-true")
 		raw, _, _ := cs.Stamp(time.Now())
@@ -380,7 +385,12 @@ func TestGatewayMisbehaviours(t *testing.T) {
 			env, _ = mm7.Decode(b, "utf-8")
 		}
 		if !c.check(code, err, env, took) {
-			t.Errorf("%s: HTTP %d, err %v, %v", c.profile, code, err, took)
+			t.Errorf("%s: HTTP %d, err %v, %v", c.fault, code, err, took)
+		}
+	}
+	for _, name := range mockvibes.GatewayFaultNames() {
+		if !checked[name] {
+			t.Errorf("gateway fault %s: no check here says it does what it says", name)
 		}
 	}
 }

@@ -3,16 +3,19 @@ package mockvibes
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"net"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// Profile is a named misbehaviour. Profiles combine: every Rewrite runs in
-// order; the last Send wins; Duplicate sends each message twice.
+// Profile is a misbehaviour of the sender (mm7harness play): what it does
+// to the requests it sends. Profiles combine: every Rewrite runs in order;
+// the last Send wins; Duplicate sends each message twice. The gateway's
+// misbehaviours are GatewayFaults, a separate set: no name is both.
 type Profile struct {
 	Name string
 	Desc string
@@ -23,21 +26,7 @@ type Profile struct {
 	// Duplicate sends every message a second time with the same
 	// TransactionID, as a Vibes retry does.
 	Duplicate bool
-	// Gateway profiles change how the mock's submit endpoint answers.
-	Gateway GatewayFault
 }
-
-// GatewayFault is a misbehaviour of the mock's submit endpoint.
-type GatewayFault string
-
-// The gateway misbehaviours.
-const (
-	GatewaySlow     GatewayFault = "slow"     // answers after Gateway.SlowDelay
-	GatewayHTTP500  GatewayFault = "http-500" // a bare HTTP 500
-	GatewayFaultRS  GatewayFault = "fault"    // a SOAP Fault carrying RSErrorRsp 3000
-	GatewayDrop     GatewayFault = "drop"     // the connection closes without an answer
-	GatewayCapacity GatewayFault = "capacity" // 4005: Vibes' platform reached capacity
-)
 
 // split returns a request's head (through the blank line) and body.
 func split(raw []byte) (head, body []byte, err error) {
@@ -75,9 +64,9 @@ var (
 	envelopeStart   = regexp.MustCompile(`<([A-Za-z_][\w.-]*:)?Envelope[\s>]`)
 )
 
-// Profiles lists every misbehaviour by name.
-var Profiles = map[string]Profile{
-	"utf16-declaration": {Desc: `XML declaration encoding="utf-16" over UTF-8 bytes (Vibes does this on every message; the corpus's Vibes-style cases carry it already, this adds it to the rest)`,
+// profiles are the sender's misbehaviours.
+var profiles = []Profile{
+	{Name: "utf16-declaration", Desc: `XML declaration encoding="utf-16" over UTF-8 bytes (Vibes does this on every message; the corpus's Vibes-style cases carry it already, this adds it to the rest)`,
 		Rewrite: editBody(func(h, b []byte) ([]byte, []byte) {
 			const decl = `<?xml version="1.0" encoding="utf-16"?>`
 			if xmlDeclEncoding.Match(b) {
@@ -88,18 +77,18 @@ var Profiles = map[string]Profile{
 			}
 			return h, b
 		})},
-	"bare-content-id": {Desc: "Content-ID values without angle brackets (Vibes' SAAJ root part)",
+	{Name: "bare-content-id", Desc: "Content-ID values without angle brackets (Vibes' SAAJ root part)",
 		Rewrite: editBody(func(h, b []byte) ([]byte, []byte) {
 			return h, contentIDValue.ReplaceAll(b, []byte("${1}${2}${3}"))
 		})},
-	"no-start": {Desc: "multipart/related without a start parameter (Vibes never sends one)",
+	{Name: "no-start", Desc: "multipart/related without a start parameter (Vibes never sends one)",
 		Rewrite: editBody(func(h, b []byte) ([]byte, []byte) { return startParam.ReplaceAll(h, nil), b })},
-	"rel6-on-550": {Desc: "a 5.5.0 message in the REL-6-MM7-1-4 namespace with MM7Version 6.8.0 (Vibes' 5.5.0 example)",
+	{Name: "rel6-on-550", Desc: "a 5.5.0 message in the REL-6-MM7-1-4 namespace with MM7Version 6.8.0 (Vibes' 5.5.0 example)",
 		Rewrite: editBody(func(h, b []byte) ([]byte, []byte) {
 			b = bytes.ReplaceAll(b, []byte("REL-5-MM7-1-2"), []byte("REL-6-MM7-1-4"))
 			return h, bytes.ReplaceAll(b, []byte(">5.3.0<"), []byte(">6.8.0<"))
 		})},
-	"chunked": {Desc: "Transfer-Encoding: chunked instead of Content-Length (Vibes never chunks)",
+	{Name: "chunked", Desc: "Transfer-Encoding: chunked instead of Content-Length (Vibes never chunks)",
 		Rewrite: func(raw []byte) ([]byte, error) {
 			head, body, err := split(raw)
 			if err != nil {
@@ -117,11 +106,11 @@ var Profiles = map[string]Profile{
 			b.WriteString("0\r\n\r\n")
 			return append(append([]byte(nil), h...), b.Bytes()...), nil
 		}},
-	"oversized": {Desc: "the body padded past 17 MB (white space after the message, which every parser skips)",
+	{Name: "oversized", Desc: "the body padded past 17 MB (white space after the message, which every parser skips)",
 		Rewrite: editBody(func(h, b []byte) ([]byte, []byte) {
 			return h, append(b, bytes.Repeat([]byte("\r\n"), (17<<20)/2)...)
 		})},
-	"wrong-content-length": {Desc: "Content-Length 10 bytes short of the body",
+	{Name: "wrong-content-length", Desc: "Content-Length 10 bytes short of the body",
 		Rewrite: func(raw []byte) ([]byte, error) {
 			head, body, err := split(raw)
 			if err != nil {
@@ -130,7 +119,7 @@ var Profiles = map[string]Profile{
 			h := clHeader.ReplaceAll(head, []byte(fmt.Sprintf("Content-Length: %d\r\n", max(0, len(body)-10))))
 			return append(append([]byte(nil), h...), body...), nil
 		}},
-	"slow-body": {Desc: "the body dribbled in 512-byte pieces 20 ms apart (a slow network)",
+	{Name: "slow-body", Desc: "the body dribbled in 512-byte pieces 20 ms apart (a slow network)",
 		Send: func(c net.Conn, req []byte) error {
 			head, body, err := split(req)
 			if err != nil {
@@ -149,7 +138,7 @@ var Profiles = map[string]Profile{
 			}
 			return nil
 		}},
-	"reset-mid-body": {Desc: "the connection reset after half the request",
+	{Name: "reset-mid-body", Desc: "the connection reset after half the request",
 		Send: func(c net.Conn, req []byte) error {
 			if _, err := c.Write(req[:len(req)/2]); err != nil {
 				return err
@@ -160,45 +149,133 @@ var Profiles = map[string]Profile{
 			c.Close()
 			return fmt.Errorf("connection reset mid-body (profile)")
 		}},
-	"duplicate-tid": {Desc: "every message sent twice with the same TransactionID, as a Vibes retry is", Duplicate: true},
-	// Gateway side.
-	"gateway-slow":     {Desc: "the mock gateway answers SubmitReq slowly", Gateway: GatewaySlow},
-	"gateway-http-500": {Desc: "the mock gateway answers HTTP 500 without a body", Gateway: GatewayHTTP500},
-	"gateway-fault":    {Desc: "the mock gateway answers a SOAP Fault with RSErrorRsp 3000", Gateway: GatewayFaultRS},
-	"gateway-drop":     {Desc: "the mock gateway drops the connection without answering", Gateway: GatewayDrop},
-	"gateway-capacity": {Desc: "the mock gateway answers 4005 (Vibes: platform reached capacity, retry later)", Gateway: GatewayCapacity},
+	{Name: "duplicate-tid", Desc: "every message sent twice with the same TransactionID, as a Vibes retry is", Duplicate: true},
 }
 
-func init() {
-	for name, p := range Profiles {
-		p.Name = name
-		Profiles[name] = p
+// Profiles returns the sender profiles, sorted by name.
+func Profiles() []Profile {
+	out := slices.Clone(profiles)
+	slices.SortFunc(out, func(a, b Profile) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// ProfileNames lists the sender profiles, sorted.
+func ProfileNames() []string {
+	var out []string
+	for _, p := range Profiles() {
+		out = append(out, p.Name)
 	}
+	return out
 }
 
-// ParseProfiles turns "a,b" into profiles.
+// ParseProfiles turns "a,b" into sender profiles. A gateway fault's name
+// is refused with a *MisplacedError.
 func ParseProfiles(list string) ([]Profile, error) {
 	var out []Profile
-	for _, name := range strings.Split(list, ",") {
-		if name = strings.TrimSpace(name); name == "" {
-			continue
+	for _, name := range splitNames(list) {
+		p, ok := lookupProfile(name)
+		switch {
+		case ok:
+			out = append(out, p)
+		case GatewayFault(name).Desc() != "":
+			return nil, &MisplacedError{Name: name, Gateway: true}
+		default:
+			return nil, fmt.Errorf("mockvibes: no sender profile %q (have %s)", name, strings.Join(ProfileNames(), ", "))
 		}
-		p, ok := Profiles[name]
-		if !ok {
-			return nil, fmt.Errorf("mockvibes: no profile %q (have %s)", name, strings.Join(ProfileNames(), ", "))
-		}
-		out = append(out, p)
 	}
 	return out, nil
 }
 
-// ProfileNames lists the profiles, sorted.
-func ProfileNames() []string {
-	var out []string
-	for n := range Profiles {
-		out = append(out, n)
+// lookupProfile finds a sender profile by name.
+func lookupProfile(name string) (Profile, bool) {
+	i := slices.IndexFunc(profiles, func(p Profile) bool { return p.Name == name })
+	if i < 0 {
+		return Profile{}, false
 	}
-	sort.Strings(out)
+	return profiles[i], true
+}
+
+// GatewayFault is a misbehaviour of the mock gateway (mm7harness mock):
+// how its submit endpoint answers. The value is the fault's name.
+type GatewayFault string
+
+// The gateway faults.
+const (
+	GatewaySlow     GatewayFault = "gateway-slow"     // answers after Gateway.SlowDelay
+	GatewayHTTP500  GatewayFault = "gateway-http-500" // a bare HTTP 500
+	GatewayFaultRS  GatewayFault = "gateway-fault"    // a SOAP Fault carrying RSErrorRsp 3000
+	GatewayDrop     GatewayFault = "gateway-drop"     // the connection closes without an answer
+	GatewayCapacity GatewayFault = "gateway-capacity" // 4005: Vibes' platform reached capacity
+)
+
+// gatewayFaults describes every gateway fault.
+var gatewayFaults = map[GatewayFault]string{
+	GatewaySlow:     "the mock gateway answers SubmitReq slowly",
+	GatewayHTTP500:  "the mock gateway answers HTTP 500 without a body",
+	GatewayFaultRS:  "the mock gateway answers a SOAP Fault with RSErrorRsp 3000",
+	GatewayDrop:     "the mock gateway drops the connection without answering",
+	GatewayCapacity: "the mock gateway answers 4005 (Vibes: platform reached capacity, retry later)",
+}
+
+// Desc says what the fault does ("" for no fault of the table).
+func (f GatewayFault) Desc() string { return gatewayFaults[f] }
+
+// GatewayFaults returns the gateway faults, sorted.
+func GatewayFaults() []GatewayFault {
+	return slices.Sorted(maps.Keys(gatewayFaults))
+}
+
+// GatewayFaultNames lists the gateway faults, sorted.
+func GatewayFaultNames() []string {
+	var out []string
+	for _, f := range GatewayFaults() {
+		out = append(out, string(f))
+	}
+	return out
+}
+
+// ParseGatewayFaults turns "a,b" into gateway faults. A sender profile's
+// name is refused with a *MisplacedError.
+func ParseGatewayFaults(list string) ([]GatewayFault, error) {
+	var out []GatewayFault
+	for _, name := range splitNames(list) {
+		f := GatewayFault(name)
+		_, profile := lookupProfile(name)
+		switch {
+		case f.Desc() != "":
+			out = append(out, f)
+		case profile:
+			return nil, &MisplacedError{Name: name}
+		default:
+			return nil, fmt.Errorf("mockvibes: no gateway fault %q (have %s)", name, strings.Join(GatewayFaultNames(), ", "))
+		}
+	}
+	return out, nil
+}
+
+// MisplacedError is a misbehaviour given to the side that does not do it:
+// a gateway fault to the sender, or a sender profile to the gateway.
+type MisplacedError struct {
+	Name string
+	// Gateway: the name is a gateway fault (else a sender profile).
+	Gateway bool
+}
+
+func (e *MisplacedError) Error() string {
+	if e.Gateway {
+		return fmt.Sprintf("mockvibes: %s is a gateway fault (how the mock gateway answers), not a sender profile", e.Name)
+	}
+	return fmt.Sprintf("mockvibes: %s is a sender profile (what the sender does to its requests), not a gateway fault", e.Name)
+}
+
+// splitNames splits a comma-separated list, skipping blanks.
+func splitNames(list string) []string {
+	var out []string
+	for _, name := range strings.Split(list, ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			out = append(out, name)
+		}
+	}
 	return out
 }
 

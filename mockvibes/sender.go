@@ -87,7 +87,7 @@ type Sender struct {
 	// interval. A negative MaxRetries disables retries.
 	RetryInterval time.Duration
 	MaxRetries    int
-	// Profiles are the misbehaviours to apply (see Profiles).
+	// Profiles are the misbehaviours to apply (see ParseProfiles).
 	Profiles []Profile
 	// Transcript, when set, is a folder where every exchange is written as
 	// replayable files.

@@ -177,12 +177,22 @@ func TestRetryPolicy(t *testing.T) {
 	}
 }
 
+// profile returns the sender profile called name.
+func profile(t *testing.T, name string) mockvibes.Profile {
+	t.Helper()
+	ps, err := mockvibes.ParseProfiles(name)
+	if err != nil || len(ps) != 1 {
+		t.Fatalf("ParseProfiles(%q): got %d profiles, %v; want one", name, len(ps), err)
+	}
+	return ps[0]
+}
+
 // Every profile produces exactly the bytes it claims.
 func TestProfilesDoWhatTheySay(t *testing.T) {
 	c, _ := corpus.Get("680-quirk-java-client") // strict SwA: brackets, start, utf-8
 	raw, _, _ := c.StampFor("http://127.0.0.1:1/mm7", time.Now())
 	apply := func(name string) *swa.HTTPMessage {
-		p := mockvibes.Profiles[name]
+		p := profile(t, name)
 		out, err := p.Rewrite(raw)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -193,7 +203,9 @@ func TestProfilesDoWhatTheySay(t *testing.T) {
 		}
 		return h
 	}
+	checked := map[string]bool{}
 	check := func(name string, ok bool) {
+		checked[name] = true
 		if !ok {
 			t.Errorf("profile %s does not do what it says", name)
 		}
@@ -206,7 +218,7 @@ func TestProfilesDoWhatTheySay(t *testing.T) {
 	check("no-start", !strings.Contains(h.ContentType(), "start=") && strings.Contains(h.ContentType(), "boundary="))
 	dlr, _ := corpus.Get("550-dlr-retrieved")
 	raw550, _, _ := dlr.StampFor("http://127.0.0.1:1/mm7", time.Now())
-	out, _ := mockvibes.Profiles["rel6-on-550"].Rewrite(raw550)
+	out, _ := profile(t, "rel6-on-550").Rewrite(raw550)
 	h, _ = swa.ReadHTTP(out)
 	env, err := mm7.DecodeOptions{Expect: mm7.V550}.Decode(h.Body)
 	check("rel6-on-550", err == nil && env.Release == mm7.Rel6MM7v1_4 && mm7.Has(env.Deviations, mm7.DevNamespaceNotFlavour))
@@ -217,21 +229,26 @@ func TestProfilesDoWhatTheySay(t *testing.T) {
 	check("oversized", len(h.Body) > 17<<20 && h.CheckContentLength() == nil)
 	h = apply("wrong-content-length")
 	check("wrong-content-length", h.ContentLength == int64(len(h.Body))-10)
-	check("duplicate-tid", mockvibes.Profiles["duplicate-tid"].Duplicate)
+	check("duplicate-tid", profile(t, "duplicate-tid").Duplicate)
 
 	// The sending profiles, against a server that records the bytes.
 	srv := newRawServer(t, nil)
-	s := &mockvibes.Sender{Endpoint: srv.URL(), Profiles: []mockvibes.Profile{mockvibes.Profiles["slow-body"]}, Timeout: 10 * time.Second}
+	s := &mockvibes.Sender{Endpoint: srv.URL(), Profiles: []mockvibes.Profile{profile(t, "slow-body")}, Timeout: 10 * time.Second}
 	start := time.Now()
 	s.Run(context.Background(), messages(t, "680-mo-png"), 1, 0)
 	got := srv.got()
 	check("slow-body", len(got) == 1 && s.Exchanges()[0].OK() && time.Since(start) > 20*time.Millisecond*time.Duration(len(s.Exchanges()[0].Request)/512-2))
-	s = &mockvibes.Sender{Endpoint: srv.URL(), Profiles: []mockvibes.Profile{mockvibes.Profiles["duplicate-tid"]}, MaxRetries: -1}
+	s = &mockvibes.Sender{Endpoint: srv.URL(), Profiles: []mockvibes.Profile{profile(t, "duplicate-tid")}, MaxRetries: -1}
 	s.Run(context.Background(), messages(t, "680-dlr-expired"), 1, 0)
 	exs := s.Exchanges()
 	check("duplicate-tid", len(exs) == 2 && exs[0].TransactionID == exs[1].TransactionID && bytes.Equal(exs[0].Request, exs[1].Request))
-	s = &mockvibes.Sender{Endpoint: srv.URL(), Profiles: []mockvibes.Profile{mockvibes.Profiles["reset-mid-body"]}, MaxRetries: -1}
+	s = &mockvibes.Sender{Endpoint: srv.URL(), Profiles: []mockvibes.Profile{profile(t, "reset-mid-body")}, MaxRetries: -1}
 	before := len(srv.got())
 	s.Run(context.Background(), messages(t, "680-mo-png"), 1, 0)
 	check("reset-mid-body", s.Exchanges()[0].Status == 0 && len(srv.got()) == before)
+	for _, name := range mockvibes.ProfileNames() {
+		if !checked[name] {
+			t.Errorf("profile %s: no check here says it does what it says", name)
+		}
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -29,22 +30,32 @@ func runMock(args []string, stdout, stderr io.Writer) int {
 		accounts = append(accounts, a)
 		return err
 	})
-	profiles := fs.String("profile", "", "comma-separated gateway misbehaviours: gateway-slow, gateway-http-500, gateway-fault, gateway-drop, gateway-capacity")
+	faultList := fs.String("profile", "", "comma-separated gateway misbehaviours: "+strings.Join(mockvibes.GatewayFaultNames(), ", "))
 	retryInterval := fs.Duration("retry-interval", mockvibes.VibesRetryInterval, "wait between delivery report retries (Vibes: 5m)")
 	timeout := fs.Duration("callback-timeout", mockvibes.VibesTimeout, "how long a callback waits for its answer (Vibes: 2s)")
 	reportDelay := fs.Duration("report-delay", 200*time.Millisecond, "time between the Forwarded report and the final one")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: mm7harness mock [flags]")
+		fmt.Fprintln(stderr, "\nRuns the mock Vibes gateway: the submit endpoint, delivery report callbacks, a control API.")
+		fmt.Fprintln(stderr, "\nflags:")
+		fs.PrintDefaults()
+		fmt.Fprintln(stderr, "\ngateway misbehaviours (--profile; the sender's are mm7harness play's):")
+		for _, f := range mockvibes.GatewayFaults() {
+			fmt.Fprintf(stderr, "  %-22s %s\n", f, f.Desc())
+		}
+	}
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
-	prof, err := mockvibes.ParseProfiles(*profiles)
+	faults, err := mockvibes.ParseGatewayFaults(*faultList)
 	if err != nil {
-		fmt.Fprintf(stderr, "mm7harness mock: %v\n", err)
+		fmt.Fprintf(stderr, "mm7harness mock: %v\n", misplaced(err))
 		return exitUsage
 	}
 	if len(accounts) == 0 {
 		accounts = []mockvibes.Account{{User: "VibesUser", Password: "Password123", Version: mm7.V680}}
 	}
-	g := &mockvibes.Gateway{Accounts: accounts, Profiles: prof, RetryInterval: *retryInterval, CallbackTimeout: *timeout,
+	g := &mockvibes.Gateway{Accounts: accounts, Faults: faults, RetryInterval: *retryInterval, CallbackTimeout: *timeout,
 		ReportDelay: *reportDelay, Logger: slog.New(slog.NewJSONHandler(stderr, nil)),
 		ControlToken: *token, MaxExchanges: *maxExchanges}
 	if g.ControlToken == "" {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -42,13 +43,17 @@ func runPlay(args []string, stdout, stderr io.Writer) int {
 	retryInterval := fs.Duration("retry-interval", mockvibes.VibesRetryInterval, "wait between retries of a non-2xx or timed-out message (Vibes: 5m)")
 	maxRetries := fs.Int("max-retries", mockvibes.VibesMaxRetries, "retries per message (Vibes: 5; 0 for none)")
 	transcript := fs.String("transcript", "", "write every exchange as replayable files into `DIR`")
-	profiles := fs.String("profile", "", "comma-separated misbehaviours: "+strings.Join(mockvibes.ProfileNames(), ", "))
+	profiles := fs.String("profile", "", "comma-separated sender misbehaviours: "+strings.Join(mockvibes.ProfileNames(), ", "))
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: mm7harness play --endpoint URL [flags] [FILE.http ...]")
 		fmt.Fprintln(stderr, "\nSends corpus cases (or the given request files) to the endpoint as Vibes does.")
 		fmt.Fprintln(stderr, "Exit status: 0 every message acknowledged (2xx), 1 some never were, 2 usage error.")
 		fmt.Fprintln(stderr, "\nflags:")
 		fs.PrintDefaults()
+		fmt.Fprintln(stderr, "\nsender misbehaviours (--profile; the gateway's are mm7harness mock's):")
+		for _, p := range mockvibes.Profiles() {
+			fmt.Fprintf(stderr, "  %-22s %s\n", p.Name, p.Desc)
+		}
 	}
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
@@ -62,7 +67,7 @@ func runPlay(args []string, stdout, stderr io.Writer) int {
 	}
 	prof, err := mockvibes.ParseProfiles(*profiles)
 	if err != nil {
-		return fail("%v", err)
+		return fail("%v", misplaced(err))
 	}
 	var msgs []mockvibes.Message
 	for _, f := range fs.Args() {
@@ -125,6 +130,20 @@ func runPlay(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return 0
+}
+
+// misplaced says which command takes a misbehaviour given to the other
+// one; other errors it returns as they are.
+func misplaced(err error) error {
+	var m *mockvibes.MisplacedError
+	switch {
+	case !errors.As(err, &m):
+		return err
+	case m.Gateway:
+		return fmt.Errorf("--profile %s is a gateway fault: mm7harness mock takes it, play takes %s", m.Name, strings.Join(mockvibes.ProfileNames(), ", "))
+	default:
+		return fmt.Errorf("--profile %s is a sender profile: mm7harness play takes it, mock takes %s", m.Name, strings.Join(mockvibes.GatewayFaultNames(), ", "))
+	}
 }
 
 // progress draws a bar on a terminal and prints a line per exchange

@@ -7,8 +7,6 @@
 package reference
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -17,17 +15,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"mime"
 	"net"
 	"net/http"
 	"net/netip"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/mm7harness/mm7harness/harness/mm7"
+	"github.com/mm7harness/mm7harness/harness/receive"
 	"github.com/mm7harness/mm7harness/harness/swa"
 	"github.com/mm7harness/mm7harness/harness/xsd"
 )
@@ -220,116 +217,42 @@ func (h *Handler) serveMM7(w http.ResponseWriter, r *http.Request) {
 		h.fault(w, ex, faultArgs{code: mm7.StatusImproperIdentification, httpStatus: http.StatusUnauthorized, details: "bad or missing Basic credentials"})
 		return
 	}
-	if r.ContentLength > h.cfg.MaxBody {
-		h.tooLarge(w, ex)
-		return
-	}
 	held := &reservation{b: h.inflight}
 	defer held.release()
-	var body io.Reader = http.MaxBytesReader(w, r.Body, h.cfg.MaxBody)
-	ct := r.Header.Get("Content-Type")
-	media, _, _ := mime.ParseMediaType(ct)
-	sniffedCT := false
-	if media = strings.ToLower(media); !strings.HasPrefix(media, "multipart/") && media != "text/xml" {
-		sniffed := ""
-		if h.cfg.Lenient {
-			sniffed, body = sniff(body)
-		}
-		if sniffed == "" {
-			ex.outcome, ex.httpStatus = "content-type", http.StatusUnsupportedMediaType
-			plainError(w, fmt.Sprintf("415 unsupported media type %q: MM7 travels as multipart/related or text/xml", ct), http.StatusUnsupportedMediaType)
-			return
-		}
-		ct, sniffedCT = sniffed, true
-	}
 	limits := h.cfg.Limits
 	limits.MaxBytes = h.cfg.MaxBody
-	msg, err := swa.Read(ct, body, swa.ReadOptions{Limits: limits, SizeHint: r.ContentLength, LenientBase64: h.cfg.Lenient, Reserve: held.reserve})
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) || errors.Is(err, swa.ErrTooLarge) {
-		h.tooLarge(w, ex)
-		return
+	req, err := receive.Read(r.Header.Get("Content-Type"), http.MaxBytesReader(w, r.Body, h.cfg.MaxBody), r.ContentLength,
+		receive.Options{Limits: limits, Reserve: held.reserve, Expect: h.cfg.Expect, Schemas: h.schemas, Serves: vaspServes,
+			Lenient: h.cfg.Lenient, Forgive: true})
+	msg, env := req.MIME, req.Envelope
+	if msg != nil {
+		ex.bytes = int64(len(msg.Raw()))
 	}
-	if errors.Is(err, errBusy) {
-		ex.outcome, ex.httpStatus = "busy", http.StatusServiceUnavailable
-		w.Header().Set("Retry-After", "5")
-		w.Header().Set("Connection", "close")
-		plainError(w, fmt.Sprintf("503 busy: the bodies of the requests in progress pass %d bytes; try again shortly", h.cfg.MaxInflight), http.StatusServiceUnavailable)
-		return
-	}
-	if err != nil && incomplete(err) {
-		// The body never arrived whole (a slow or lying client): there is no
-		// message to answer, only a request to end.
-		ex.outcome, ex.httpStatus, ex.err = "incomplete", http.StatusRequestTimeout, err.Error()
-		w.Header().Set("Connection", "close")
-		plainError(w, "408 request timeout: the body did not arrive", http.StatusRequestTimeout)
-		return
-	}
-	if err != nil {
-		h.fault(w, ex, faultArgs{code: mm7.StatusOf(err), details: err.Error()})
-		return
-	}
-	// Every request has a deadline for its processing once its body has
-	// arrived, storing included.
-	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.ProcessTimeout)
-	defer cancel()
-	if mm7.Has(msg.Deviations, swa.DevUnterminated) && !h.cfg.Lenient {
-		// A multipart without its close delimiter was most likely cut off on
-		// the way; refusing it makes Vibes resend it whole, where accepting
-		// could store a truncated attachment.
-		h.fault(w, ex, faultArgs{code: mm7.StatusMessageFormatCorrupt, details: "the multipart has no close delimiter: the message looks truncated"})
-		return
-	}
-	ex.bytes = int64(len(msg.Raw()))
-	for _, d := range msg.Deviations {
+	for _, d := range req.Deviations() {
 		ex.deviations = append(ex.deviations, string(d.ID))
 	}
-	env, err := mm7.DecodeOptions{Charset: msg.Charset(), Expect: h.cfg.Expect}.Decode(msg.SOAP())
 	args := faultArgs{}
 	if env != nil {
 		ex.tid, args.tid, args.version, args.release = env.TransactionID, env.TransactionID, env.Version, env.Release
 		if env.Message != nil {
 			ex.kind = string(env.Message.Kind())
 		}
-		for _, d := range env.Deviations {
-			ex.deviations = append(ex.deviations, string(d.ID))
-		}
 	}
-	if err != nil {
-		args.code, args.details = mm7.StatusOf(err), err.Error()
-		h.fault(w, ex, args)
+	if f := receive.FailureOf(err); f != nil {
+		h.refuse(w, ex, f, args)
 		return
 	}
-	if mm7.Has(env.Deviations, mm7.DevUnknownMandatoryHeader) {
-		// SOAP 1.1 section 4.2.3: a header entry the receiver does not
-		// understand and must, faults the whole message, without detail.
-		args.faultCode, args.code, args.details = "MustUnderstand", mm7.StatusValidationError, "a mandatory header entry is not understood"
-		h.fault(w, ex, args)
-		return
-	}
-	switch env.Message.(type) {
-	case *mm7.DeliverReq, *mm7.DeliveryReportReq, *mm7.ReadReplyReq:
-	default:
-		args.code, args.details = mm7.StatusUnsupportedOperation, fmt.Sprintf("%s is not an operation a VASP serves", env.Message.Kind())
-		h.fault(w, ex, args)
-		return
-	}
-	if norm, _, err := mm7.NormalizeCharset(msg.SOAP(), msg.Charset()); err == nil {
-		if errs := schemaVerdict(h.schemas.Validate(norm), env.Deviations); len(errs) > 0 {
-			args.code, args.details = schemaStatus(errs), errs[0].Error()
-			h.fault(w, ex, args)
-			return
-		}
-	}
+	// Every request has a deadline for its processing once its body has
+	// arrived, storing included.
+	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.ProcessTimeout)
+	defer cancel()
 	rec := h.record(r, msg, env)
-	if sniffedCT {
+	if req.Sniffed {
 		rec.Deviations = append(rec.Deviations, devContentTypeSniffed)
 	}
-	if href := contentHref(env.Message); href != "" {
-		if _, err := msg.Resolve(href); err != nil {
-			// The content is stored all the same; the reference is noted.
-			rec.Deviations = append(rec.Deviations, "content-unresolved")
-		}
+	if req.Unresolved {
+		// The content is stored all the same; the reference is noted.
+		rec.Deviations = append(rec.Deviations, "content-unresolved")
 	}
 	ex.deviations = rec.Deviations
 	id, dup, err := h.store.Save(ctx, rec)
@@ -388,45 +311,43 @@ func (d *deliveryWriter) Unwrap() http.ResponseWriter { return d.ResponseWriter 
 // read by looking at its body (Config.Lenient).
 const devContentTypeSniffed = "http-content-type-sniffed"
 
-// sniff looks at the start of a body that came with another Content-Type
-// than MM7's: XML is taken as text/xml, a body opening with a MIME
-// delimiter as multipart/related with that boundary. It returns "" when
-// the body is neither, and the body to read from in any case.
-func sniff(body io.Reader) (string, io.Reader) {
-	br := bufio.NewReaderSize(body, 4096)
-	head, _ := br.Peek(4096)
-	head = bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
-	switch {
-	case bytes.HasPrefix(head, []byte("<")):
-		return "text/xml", br
-	case bytes.HasPrefix(head, []byte("--")):
-		line, _, _ := bytes.Cut(head[2:], []byte("\n"))
-		boundary := string(bytes.TrimRight(line, " \t\r"))
-		if boundary != "" && len(boundary) <= 70 && !strings.ContainsAny(boundary, "\"\\") {
-			return `multipart/related; boundary="` + boundary + `"`, br
-		}
-	}
-	return "", br
-}
+// vaspServes are the operations a VASP's endpoint takes from Vibes.
+var vaspServes = []mm7.Kind{mm7.KindDeliverReq, mm7.KindDeliveryReportReq, mm7.KindReadReplyReq}
 
-// incomplete reports whether reading the body failed because it did not
-// arrive: a timeout or a connection that ended early.
-func incomplete(err error) bool {
-	var ne net.Error
-	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+// refuse answers a request that cannot be taken, as its failure says:
+// with an HTTP status alone when it never made it past HTTP, with a SOAP
+// Fault carrying the MM7 status otherwise.
+func (h *Handler) refuse(w http.ResponseWriter, ex *exchange, f *receive.Failure, args faultArgs) {
+	switch {
+	case errors.Is(f, errBusy):
+		ex.outcome, ex.httpStatus = "busy", http.StatusServiceUnavailable
+		w.Header().Set("Retry-After", "5")
+		w.Header().Set("Connection", "close")
+		plainError(w, fmt.Sprintf("503 busy: the bodies of the requests in progress pass %d bytes; try again shortly", h.cfg.MaxInflight), http.StatusServiceUnavailable)
+	case f.Layer == receive.LayerHTTP && f.Reason == "too-large":
+		h.tooLarge(w, ex)
+	case f.Layer == receive.LayerHTTP && f.Reason == "incomplete":
+		// The body never arrived whole (a slow or lying client): there is
+		// no message to answer, only a request to end.
+		ex.outcome, ex.httpStatus, ex.err = "incomplete", http.StatusRequestTimeout, f.Error()
+		w.Header().Set("Connection", "close")
+		plainError(w, "408 request timeout: the body did not arrive", http.StatusRequestTimeout)
+	case f.Layer == receive.LayerHTTP && f.Reason == "content-type":
+		ex.outcome, ex.httpStatus = "content-type", http.StatusUnsupportedMediaType
+		plainError(w, "415 unsupported media type: "+f.Msg, http.StatusUnsupportedMediaType)
+	case f.Fault():
+		args.code, args.faultCode, args.details = f.Status, f.FaultCode, strings.TrimPrefix(f.Error(), "receive: ")
+		h.fault(w, ex, args)
+	default:
+		ex.outcome, ex.httpStatus, ex.err = "error", http.StatusInternalServerError, f.Error()
+		plainError(w, "500 the request could not be read", http.StatusInternalServerError)
+	}
 }
 
 func (h *Handler) tooLarge(w http.ResponseWriter, ex *exchange) {
 	ex.outcome, ex.httpStatus = "too-large", http.StatusRequestEntityTooLarge
 	w.Header().Set("Connection", "close")
 	plainError(w, fmt.Sprintf("413 request entity too large: the limit is %d bytes", h.cfg.MaxBody), http.StatusRequestEntityTooLarge)
-}
-
-func contentHref(m mm7.Message) string {
-	if d, ok := m.(*mm7.DeliverReq); ok && d.Content != nil {
-		return d.Content.Href
-	}
-	return ""
 }
 
 // answer writes the success response in the request's namespace and
@@ -440,7 +361,7 @@ func (h *Handler) answer(w http.ResponseWriter, ex *exchange, env *mm7.Envelope)
 	}
 	req := env.Message.(mm7.Request)
 	rsp := mm7.NewResponse(req, env.Version, mm7.StatusSuccess, "Success")
-	mm7.ResponseOf(rsp).MM7Version = answerVersion(mm7Version(env.Message), env.Release)
+	mm7.ResponseOf(rsp).MM7Version = answerVersion(mm7.VersionOf(env.Message), env.Release)
 	b, err := mm7.Encode(&mm7.Envelope{Version: env.Version, Release: env.Release, TransactionID: env.TransactionID, Message: rsp})
 	if err != nil {
 		// Cannot happen for a message that decoded; answer plainly if it does.
@@ -459,18 +380,6 @@ func answerVersion(reqVersion string, r mm7.Release) string {
 		return reqVersion
 	}
 	return r.DefaultMM7Version()
-}
-
-func mm7Version(m mm7.Message) string {
-	switch m := m.(type) {
-	case *mm7.DeliverReq:
-		return m.MM7Version
-	case *mm7.DeliveryReportReq:
-		return m.MM7Version
-	case *mm7.ReadReplyReq:
-		return m.MM7Version
-	}
-	return ""
 }
 
 type faultArgs struct {

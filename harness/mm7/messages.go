@@ -356,3 +356,22 @@ func ResponseOf(m Message) *Response {
 	}
 	return nil
 }
+
+// VersionOf is the MM7Version a message carries (a request's, or a
+// response's), "" when it has none.
+func VersionOf(m Message) string {
+	switch m := m.(type) {
+	case *SubmitReq:
+		return m.MM7Version
+	case *DeliverReq:
+		return m.MM7Version
+	case *DeliveryReportReq:
+		return m.MM7Version
+	case *ReadReplyReq:
+		return m.MM7Version
+	}
+	if r := ResponseOf(m); r != nil {
+		return r.MM7Version
+	}
+	return ""
+}

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mm7harness/mm7harness/harness/mm7"
+	"github.com/mm7harness/mm7harness/harness/receive"
 	"github.com/mm7harness/mm7harness/harness/swa"
 	"github.com/mm7harness/mm7harness/harness/vibesxml"
 	"github.com/mm7harness/mm7harness/harness/xsd"
@@ -177,6 +177,23 @@ func loopbackHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// vibesStatus is the status Vibes' submit answers a request that cannot
+// be read with (its "status-codes" appendix), and the text.
+func vibesStatus(f *receive.Failure) (mm7.StatusCode, string) {
+	switch {
+	case f.Layer == receive.LayerSOAP && f.Reason == string(mm7.ReasonTransactionID):
+		return mm7.VibesTransactionIDNotSet, "TransactionId not set"
+	case f.Layer == receive.LayerSOAP && f.Reason == string(mm7.ReasonRelease),
+		f.Layer == receive.LayerSchema && f.Status == mm7.StatusUnsupportedVersion:
+		return mm7.StatusUnsupportedVersion, "Unsupported version"
+	case f.Layer == receive.LayerMM7 && f.Reason == "unsupported-operation":
+		return mm7.VibesUnexpectedRequest, "Unexpected request: " + f.Msg
+	case f.Layer == receive.LayerSchema:
+		return mm7.VibesValidationError, "Validation error: " + f.Msg
+	}
+	return mm7.VibesParsingError, "Parsing error: " + strings.TrimPrefix(f.Error(), "receive: ")
+}
+
 // Wait blocks until every callback under way has finished.
 func (g *Gateway) Wait() { g.inflight.Wait() }
 
@@ -235,47 +252,27 @@ func (g *Gateway) submit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	msg, err := swa.Read(r.Header.Get("Content-Type"), http.MaxBytesReader(w, r.Body, maxSubmit), swa.ReadOptions{SizeHint: r.ContentLength, Limits: swa.Limits{MaxBytes: maxSubmit}})
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) || errors.Is(err, swa.ErrTooLarge) {
+	got, err := receive.Read(r.Header.Get("Content-Type"), http.MaxBytesReader(w, r.Body, maxSubmit), r.ContentLength,
+		receive.Options{Limits: swa.Limits{MaxBytes: maxSubmit}, Expect: v, Schemas: g.schemas, Release: v.Release,
+			Serves: []mm7.Kind{mm7.KindSubmitReq}})
+	msg, tid := got.MIME, got.TransactionID()
+	f := receive.FailureOf(err)
+	if f != nil && f.Layer == receive.LayerHTTP && f.Reason == "too-large" {
 		http.Error(w, "413 Entity Too Large: the limit is 1 MB", http.StatusRequestEntityTooLarge)
 		return
 	}
-	if err != nil {
-		g.answerError(w, http.StatusInternalServerError, v, "", mm7.VibesParsingError, "Parsing error: "+err.Error())
-		return
-	}
-	env, err := mm7.DecodeOptions{Charset: msg.Charset(), Expect: v}.Decode(msg.SOAP())
-	tid := ""
-	if env != nil {
-		tid = env.TransactionID
-	}
-	var de *mm7.DecodeError
-	switch {
-	case errors.As(err, &de) && de.Reason == mm7.ReasonTransactionID:
-		g.answerError(w, http.StatusInternalServerError, v, tid, mm7.VibesTransactionIDNotSet, "TransactionId not set")
-		return
-	case errors.As(err, &de) && de.Reason == mm7.ReasonRelease:
-		g.answerError(w, http.StatusInternalServerError, v, tid, mm7.StatusUnsupportedVersion, "Unsupported version")
-		return
-	case err != nil:
-		g.answerError(w, http.StatusInternalServerError, v, tid, mm7.VibesParsingError, "Parsing error: "+err.Error())
-		return
-	}
-	req, ok := env.Message.(*mm7.SubmitReq)
-	if !ok {
-		g.answerError(w, http.StatusInternalServerError, v, tid, mm7.VibesUnexpectedRequest, fmt.Sprintf("Unexpected request: %s", env.Message.Kind()))
-		return
-	}
-	if req.MM7Version != v.MM7Version {
+	// The account's version is checked before the schema: a SubmitReq of
+	// the other flavour is an unsupported version, not an invalid message.
+	if req, ok := got.Message().(*mm7.SubmitReq); ok && (f == nil || f.Layer == receive.LayerSchema) && req.MM7Version != v.MM7Version {
 		g.answerError(w, http.StatusInternalServerError, v, tid, mm7.StatusUnsupportedVersion, fmt.Sprintf("Unsupported version %q: this account uses MM7 %s (%s)", req.MM7Version, v.Name, v.MM7Version))
 		return
 	}
-	norm, _, _ := mm7.NormalizeCharset(msg.SOAP(), msg.Charset())
-	if res := g.schemas.ValidateAs(norm, v.Release); !res.Valid() {
-		g.answerError(w, http.StatusInternalServerError, v, tid, mm7.VibesValidationError, "Validation error: "+res.Errors[0].Error())
+	if f != nil {
+		code, text := vibesStatus(f)
+		g.answerError(w, http.StatusInternalServerError, v, tid, code, text)
 		return
 	}
+	req := got.Message().(*mm7.SubmitReq)
 	all := req.Recipients.All()
 	if len(all) > 1 {
 		g.answerError(w, http.StatusInternalServerError, v, tid, mm7.StatusMultipleAddressesNotSupported, "Multiple recipients error: only one recipient is allowed")

@@ -35,6 +35,9 @@ type Options struct {
 	Expect mm7.Version
 	// Schemas validate the SOAP part; nil skips the schema layer.
 	Schemas *xsd.Schemas
+	// Release, when set, is the one release whose schema the message must
+	// be valid against (its namespace included): an account's flavour.
+	Release mm7.Release
 	// Serves lists the operations the receiver takes; another one fails
 	// as unsupported-operation (4003). Empty takes any.
 	Serves []mm7.Kind
@@ -175,7 +178,10 @@ func (req *Request) soap(o Options) error {
 	msg := req.MIME
 	if norm, _, err := mm7.NormalizeCharset(msg.SOAP(), msg.Charset()); err == nil {
 		req.SOAP = norm
-		if o.Schemas != nil {
+		switch {
+		case o.Schemas != nil && o.Release != "":
+			req.Schema = o.Schemas.ValidateAs(norm, o.Release)
+		case o.Schemas != nil:
 			req.Schema = o.Schemas.Validate(norm)
 		}
 	}

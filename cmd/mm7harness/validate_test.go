@@ -81,7 +81,7 @@ func TestValidateMIMEAndResponses(t *testing.T) {
 			t.Errorf("%s: exit %d\n%s", n, code, out)
 		}
 	}
-	if code, out, _ := runCLI("validate", p("error.http")); code != 1 || !strings.Contains(out, "mime-root-not-text-xml") {
+	if code, out, _ := runCLI("validate", p("error.http")); code != 1 || !strings.Contains(out, `http: Content-Type "text/html"`) {
 		t.Errorf("HTML error page: exit %d\n%s", code, out)
 	}
 }

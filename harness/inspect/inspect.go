@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/mm7harness/mm7harness/harness/mm7"
+	"github.com/mm7harness/mm7harness/harness/receive"
 	"github.com/mm7harness/mm7harness/harness/swa"
 	"github.com/mm7harness/mm7harness/harness/xsd"
 )
@@ -93,29 +94,44 @@ func Inspect(name string, data []byte, opts Options) *Report {
 	if r.Blank {
 		return r
 	}
-	soap, charset, soapOff := body, "", bodyOff
-	if strings.HasPrefix(strings.ToLower(ct), "multipart/") || r.Format != FormatSOAP {
-		m, err := swa.ReadBytes(ct, body, swa.ReadOptions{Diagnose: true})
-		if err != nil {
-			r.problem("mime", 0, 0, "", unprefixed(err))
-			return r
+	// Read as a receiver reads, but on past what can be diagnosed, and
+	// serving whatever it is: validate judges, it does not take.
+	req, err := receive.Read(ct, bytes.NewReader(body), int64(len(body)), receive.Options{Diagnose: true, Expect: opts.Expect,
+		Schemas: schemas, Release: opts.Expect.Release, AcceptUnterminated: true})
+	f := receive.FailureOf(err)
+	m := req.MIME
+	if m == nil {
+		stage := "mime"
+		if f != nil && f.Layer == receive.LayerHTTP {
+			stage = "http"
 		}
-		r.Deviations = append(r.Deviations, m.Deviations...)
-		for _, p := range m.Problems {
-			r.problem("mime", 0, 0, "", unprefixed(p))
+		msg := err.Error()
+		if f != nil && f.Msg != "" {
+			msg = f.Msg
+		} else if f != nil && f.Err != nil {
+			msg = unprefixed(f.Err)
 		}
-		soap, charset = m.SOAP(), m.Charset()
-		soapOff = -1
-		if off := m.RootOffset(); off >= 0 && bodyOff >= 0 {
-			soapOff = bodyOff + off
-		}
+		r.problem(stage, 0, 0, "", msg)
+		return r
+	}
+	r.Deviations = append(r.Deviations, m.Deviations...)
+	for _, p := range m.Problems {
+		r.problem("mime", 0, 0, "", unprefixed(p))
+	}
+	soapOff := -1
+	if off := m.RootOffset(); off >= 0 && bodyOff >= 0 {
+		soapOff = bodyOff + off
 	}
 	lineBase := 0
 	if soapOff >= 0 {
 		lineBase = bytes.Count(data[:soapOff], []byte("\n"))
 		r.SOAPLine = lineBase + 1
 	}
-	r.soap(soap, charset, lineBase, schemas, opts.Expect)
+	var derr error
+	if f != nil && f.Layer == receive.LayerSOAP && f.Reason != "mustunderstand" {
+		derr = f.Err // the decoder's own failure; mustunderstand is a receiver's rule, not the message's fault
+	}
+	r.soap(req.Envelope, derr, req.Schema, lineBase)
 	return r
 }
 
@@ -173,8 +189,7 @@ func (r *Report) frame(data []byte) (ct string, body []byte, off int, ok bool) {
 	}
 }
 
-func (r *Report) soap(soap []byte, charset string, lineBase int, schemas *xsd.Schemas, expect mm7.Version) {
-	env, derr := mm7.DecodeOptions{Charset: charset, Expect: expect}.Decode(soap)
+func (r *Report) soap(env *mm7.Envelope, derr error, res *xsd.Result, lineBase int) {
 	if env != nil {
 		r.TransactionID = env.TransactionID
 		if env.Message != nil {
@@ -188,17 +203,8 @@ func (r *Report) soap(soap []byte, charset string, lineBase int, schemas *xsd.Sc
 			r.Deviations = append(r.Deviations, d)
 		}
 	}
-	norm, _, nerr := mm7.NormalizeCharset(soap, charset)
-	var res *xsd.Result
-	if nerr == nil {
-		if expect.IsZero() {
-			res = schemas.Validate(norm)
-		} else {
-			res = schemas.ValidateAs(norm, expect.Release)
-		}
-		if r.Kind == "" {
-			r.Kind = mm7.Kind(res.Message)
-		}
+	if res != nil && r.Kind == "" {
+		r.Kind = mm7.Kind(res.Message)
 	}
 	// The schema layer, with libxml2's positions.
 	schemaValid := res != nil && res.Valid()

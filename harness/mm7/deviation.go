@@ -1,11 +1,10 @@
 package mm7
 
-import "fmt"
+import "github.com/mm7harness/mm7harness/harness/deviation"
 
 // DeviationID names one way a message departs from the strict protocol
-// while still being readable. IDs are stable: reports, the corpus manifest
-// and users' configuration refer to them.
-type DeviationID string
+// while still being readable (package deviation).
+type DeviationID = deviation.ID
 
 // The deviations the decoder records.
 const (
@@ -39,26 +38,8 @@ const (
 	DevDeliverSenderIdentification DeviationID = "deliverreq-sender-identification"
 )
 
-// Deviation is one departure found while decoding, with where it was seen.
-type Deviation struct {
-	ID     DeviationID
-	Line   int // 1-based; 0 when the deviation concerns the whole document
-	Detail string
-}
-
-func (d Deviation) String() string {
-	if d.Line > 0 {
-		return fmt.Sprintf("%s (line %d): %s", d.ID, d.Line, d.Detail)
-	}
-	return fmt.Sprintf("%s: %s", d.ID, d.Detail)
-}
+// Deviation is one departure found while reading, with where it was seen.
+type Deviation = deviation.Deviation
 
 // Has reports whether list holds a deviation with id.
-func Has(list []Deviation, id DeviationID) bool {
-	for _, d := range list {
-		if d.ID == id {
-			return true
-		}
-	}
-	return false
-}
+func Has(list []Deviation, id DeviationID) bool { return deviation.Has(list, id) }

@@ -236,7 +236,13 @@ func readFailure(err error) *Failure {
 	case incomplete(err):
 		return &Failure{Layer: LayerHTTP, Reason: "incomplete", HTTP: http.StatusRequestTimeout, Err: err}
 	case errors.As(err, &se):
-		return &Failure{Layer: LayerMIME, Reason: MIMEReason(err), Status: se.MM7Status(), HTTP: http.StatusInternalServerError, Err: err}
+		// A limit passed is the client's error (2000); a body that is not
+		// MIME that reads is a corrupt message (2007).
+		status := mm7.StatusMessageFormatCorrupt
+		if se.Limit() {
+			status = mm7.StatusClientError
+		}
+		return &Failure{Layer: LayerMIME, Reason: MIMEReason(err), Status: status, HTTP: http.StatusInternalServerError, Err: err}
 	}
 	// The body's reader failed otherwise (a caller's Reserve refusing):
 	// the caller knows what its error means.

@@ -86,6 +86,8 @@ func TestFailuresSayHowToAnswer(t *testing.T) {
 		{"not XML", "text/xml", []byte("hello"), receive.Options{}, "soap:xml-malformed", 500, 2007},
 		{"not served", "text/xml", body, receive.Options{Serves: []mm7.Kind{mm7.KindSubmitReq}}, "mm7:unsupported-operation", 500, 4003},
 		{"bad MIME", "multipart/related; boundary=x", body, receive.Options{}, "mime:boundary-mismatch", 500, 2007},
+		{"a MIME limit", "multipart/related; boundary=b", []byte("--b\r\n\r\n<a/>\r\n--b\r\n\r\nx\r\n--b--"), receive.Options{Limits: swa.Limits{MaxParts: 1}},
+			"mime:too-many-parts", 500, 2000},
 	}
 	for _, c := range cases {
 		req, err := receive.Read(c.ct, bytes.NewReader(c.body), int64(len(c.body)), c.o)

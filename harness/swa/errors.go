@@ -3,8 +3,6 @@ package swa
 import (
 	"errors"
 	"fmt"
-
-	"github.com/mm7harness/mm7harness/harness/mm7"
 )
 
 // The kinds of failure; test with errors.Is.
@@ -46,15 +44,14 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Kind }
 
-// MM7Status is the status a receiver answers such a message with: limits
-// are a client error (2000; an HTTP front end answers 413 first), anything
-// unreadable is 2007.
-func (e *Error) MM7Status() mm7.StatusCode {
+// Limit reports whether the error is a limit passed (size, parts,
+// nesting, header size) rather than a body that does not read.
+func (e *Error) Limit() bool {
 	switch e.Kind {
 	case ErrTooLarge, ErrTooManyParts, ErrTooDeep, ErrHeaderTooLarge:
-		return mm7.StatusClientError
+		return true
 	}
-	return mm7.StatusMessageFormatCorrupt
+	return false
 }
 
 func newErr(kind error, part, format string, args ...any) *Error {

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/mm7harness/mm7harness/harness/mm7"
+	"github.com/mm7harness/mm7harness/harness/deviation"
 )
 
 // HTTPMessage is an HTTP/1.x request or response as stored in a file:
@@ -30,7 +30,7 @@ type HTTPMessage struct {
 	BodyOffset int
 	// ContentLength is the declared Content-Length, -1 when absent.
 	ContentLength int64
-	Deviations    []mm7.Deviation
+	Deviations    []deviation.Deviation
 }
 
 // ReadHTTP parses a whole HTTP/1.x message. Lines may end in CRLF or LF. A
@@ -83,8 +83,8 @@ func ReadHTTP(b []byte) (*HTTPMessage, error) {
 	return m, nil
 }
 
-func (m *HTTPMessage) deviate(id mm7.DeviationID, format string, args ...any) {
-	m.Deviations = append(m.Deviations, mm7.Deviation{ID: id, Detail: fmt.Sprintf(format, args...)})
+func (m *HTTPMessage) deviate(id deviation.ID, format string, args ...any) {
+	m.Deviations = append(m.Deviations, deviation.Deviation{ID: id, Detail: fmt.Sprintf(format, args...)})
 }
 
 func (m *HTTPMessage) startLine(line string) error {

@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/mm7harness/mm7harness/harness/mm7"
+	"github.com/mm7harness/mm7harness/harness/deviation"
 )
 
 // Limits bound what Read accepts. Zero fields take the defaults.
@@ -97,7 +97,7 @@ type Message struct {
 	// Root is the part holding the SOAP envelope.
 	Root *Part
 	// Deviations lists what the reader tolerated.
-	Deviations []mm7.Deviation
+	Deviations []deviation.Deviation
 	// Problems lists the errors a Diagnose read recovered from.
 	Problems []error
 
@@ -146,13 +146,13 @@ func (m *Message) Walk(visit func(*Part)) {
 	walk(m.Top)
 }
 
-func (m *Message) deviate(id mm7.DeviationID, format string, args ...any) {
-	m.Deviations = append(m.Deviations, mm7.Deviation{ID: id, Detail: fmt.Sprintf(format, args...)})
+func (m *Message) deviate(id deviation.ID, format string, args ...any) {
+	m.Deviations = append(m.Deviations, deviation.Deviation{ID: id, Detail: fmt.Sprintf(format, args...)})
 }
 
 // deviateOnce records id unless it is already recorded.
-func (m *Message) deviateOnce(id mm7.DeviationID, format string, args ...any) {
-	if !mm7.Has(m.Deviations, id) {
+func (m *Message) deviateOnce(id deviation.ID, format string, args ...any) {
+	if !deviation.Has(m.Deviations, id) {
 		m.deviate(id, format, args...)
 	}
 }

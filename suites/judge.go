@@ -77,8 +77,9 @@ func (res *CheckResult) setNotSent(ns *notSent) {
 func firstNotSent(p *probe, ck *check.Check, exs []*Exchange) *notSent {
 	judged := exs
 	if p.kind == probeNegative {
-		// The valid message after the bad one matters to still-serves only.
-		if ck.ID == "robust-still-serves" {
+		// A check judges the bad input or the valid message after it,
+		// and only that one need have been sent.
+		if ck.JudgeAfter != nil {
 			judged = exs[1:]
 		} else {
 			judged = exs[:1]
@@ -92,66 +93,45 @@ func firstNotSent(p *probe, ck *check.Check, exs []*Exchange) *notSent {
 	return nil
 }
 
+// evaluate hands a probe's exchanges to the check's judge for what the
+// probe sends.
 func (r *run) evaluate(p *probe, ck *check.Check, exs []*Exchange) check.Result {
-	switch p.kind {
-	case probeRetry:
-		if ck.ID == "transport-keep-alive" {
-			return keptAlive(exs[0], exs[1])
-		}
-		return check.RetryAccepted(exs[0].answer, exs[1].answer)
-	case probeConcurrency:
+	switch {
+	case p.kind == probeRetry && ck.JudgeResend != nil:
+		return ck.JudgeResend(exs[0].answer, exs[1].answer)
+	case p.kind == probeConcurrency && ck.JudgeLoad != nil:
 		answers := make([]check.Answer, len(exs))
 		for i, ex := range exs {
 			answers[i] = ex.answer
 		}
-		return check.AllAnswered(answers, r.baseline())
-	case probeNegative:
-		bad, after := exs[0].answer, exs[1].answer
-		e := expectation(p.c.Expect)
-		switch ck.ID {
-		case "robust-not-accepted", "robust-not-accepted-advised":
-			return check.NotAccepted(bad, e)
-		case "robust-status-code":
-			return check.StatusCode(bad, e)
-		case "robust-answers":
-			return check.ReactsInTime(bad, e)
-		case "robust-still-serves":
-			return check.StillServes(after, r.baseline())
-		}
+		return ck.JudgeLoad(answers, r.baseline())
+	case p.kind == probeNegative && ck.JudgeAfter != nil:
+		return ck.JudgeAfter(exs[1].answer, r.baseline())
+	case p.kind == probeNegative && ck.JudgeBad != nil:
+		return ck.JudgeBad(exs[0].answer, expectation(p.c.Expect))
+	case p.kind != probeMessage:
+		panic(noJudge(p, ck))
 	}
 	ex := exs[0]
 	if p.c.Expect.Outcome == corpus.Tolerate {
-		if ck.Group == check.GroupQuirk {
-			return check.QuirkAccepted(ex.answer, p.c.Expect.Clause, p.c.Expect.Risk)
+		if ck.JudgeQuirk != nil {
+			return ck.JudgeQuirk(ex.answer, p.c.Expect.Clause, p.c.Expect.Risk)
 		}
 		if ex.answer.Status != 0 && !check.Accepted(ex.answer) {
 			return check.Result{Verdict: check.NA, Actual: "the endpoint refused this Vibes-documented quirk (see vibes-quirk-accepted)"}
 		}
 	}
 	if ck.Judge == nil {
-		return check.Result{Verdict: check.NA, Actual: "no judge for " + ck.ID}
+		panic(noJudge(p, ck))
 	}
 	return ck.Judge(r.input(ex))
 }
 
-// keptAlive judges whether the endpoint kept the connection of the first
-// exchange open for the second, as RFC 9112 section 9.3 has it: the one
-// place the harness reuses a connection, and so has evidence.
-func keptAlive(first, second *Exchange) check.Result {
-	switch {
-	case first.Status == 0 || second.Status == 0 && !second.Stale:
-		return check.Result{Verdict: check.NA, Actual: "no answer to send the next message after (see the transport checks)"}
-	case first.Truncated:
-		return check.Result{Verdict: check.NA, Actual: "the harness closed the connection itself (the answer passed its size limit)"}
-	case first.Closed:
-		return check.Result{Verdict: check.NA, Actual: "the first answer said the connection ends (see transport-keep-alive on each message)"}
-	case second.Stale:
-		return check.Result{Verdict: check.Fail, Expected: "the connection kept open for the next message",
-			Actual: "closed after the first answer without saying so (no Connection: close); the message had to go again on a new connection"}
-	case second.Reused:
-		return check.Result{Verdict: check.Pass, Actual: "the resend went on the same connection"}
-	}
-	return check.Result{Verdict: check.NA, Actual: "the resend went on a new connection"}
+// noJudge says a check was put on a probe it has no judge for: the
+// harness's error (judge reports it as not run), which the suites' own
+// tests rule out.
+func noJudge(p *probe, ck *check.Check) string {
+	return fmt.Sprintf("no judge for %s on a %s probe", ck.ID, p.kind)
 }
 
 // expectation turns a case's expectation into what the checks take.

@@ -236,7 +236,7 @@ func (pl *plan) fill(ex *Exchange, mx *mockvibes.Exchange) {
 	}
 	ex.response, body = bytes.Clone(response), bytes.Clone(body)
 	ex.answer = check.Answer{Status: mx.Status, Header: mx.Header, Body: body, Latency: mx.Duration, Err: mx.Err, Got: len(mx.Response),
-		Timeout: mx.Timeout, Truncated: mx.Truncated, Limit: pl.cfg.MaxAnswer, Closed: mx.Closed, Interim: mx.Interim}
+		Timeout: mx.Timeout, Truncated: mx.Truncated, Limit: pl.cfg.MaxAnswer, Closed: mx.Closed, Reused: mx.Reused, Stale: mx.Stale, Interim: mx.Interim}
 }
 
 // record numbers an exchange and counts it towards stopping when it was

@@ -60,27 +60,37 @@ func groupOf(c *corpus.Case) string {
 	return groupMO
 }
 
-// buildProbes lists the probes of a run.
+// buildProbes lists the probes of a run. A check goes on the probes it
+// has a judge for; which robustness checks a negative case gets depends
+// on what the case expects.
 func buildProbes(cfg *Config, positives, negatives []*corpus.Case) []*probe {
-	var answer []*check.Check
+	var answer, quirk, resend, load []*check.Check
 	for _, c := range check.Catalogue() {
-		if c.Group == check.GroupAnswer && (!c.StrictOnly || cfg.Profile == check.ProfileStrict) {
+		if c.Judge != nil && (!c.StrictOnly || cfg.Profile == check.ProfileStrict) {
 			answer = append(answer, c)
+		}
+		if c.JudgeQuirk != nil {
+			quirk = append(quirk, c)
+		}
+		if c.JudgeResend != nil {
+			resend = append(resend, c)
+		}
+		if c.JudgeLoad != nil {
+			load = append(load, c)
 		}
 	}
 	var out []*probe
 	for _, c := range positives {
 		p := &probe{kind: probeMessage, id: c.ID, c: c, group: groupOf(c), checks: answer}
 		if c.Expect.Outcome == corpus.Tolerate {
-			p.checks = append([]*check.Check{check.MustGet("vibes-quirk-accepted")}, answer...)
+			p.checks = slices.Concat(quirk, answer)
 		}
 		out = append(out, p)
 	}
 	good := cfg.goodCase
 	out = append(out,
-		&probe{kind: probeRetry, id: "retries", c: good, group: groupBehaviour,
-			checks: []*check.Check{check.MustGet("retry-same-transaction-id"), check.MustGet("transport-keep-alive")}},
-		&probe{kind: probeConcurrency, id: "concurrency", c: good, group: groupBehaviour, checks: []*check.Check{check.MustGet("concurrency-all-answered")}},
+		&probe{kind: probeRetry, id: "retries", c: good, group: groupBehaviour, checks: resend},
+		&probe{kind: probeConcurrency, id: "concurrency", c: good, group: groupBehaviour, checks: load},
 	)
 	for _, c := range negatives {
 		p := &probe{kind: probeNegative, id: c.ID, c: c, group: groupRobustness}

@@ -1,7 +1,8 @@
 // Package check is the catalogue of what certification checks: each check
 // has a stable slug ID, a level, the clause or Vibes page it comes from, the
-// requirement in one line, and a function that judges one answer. The
-// Ginkgo suites (package suites) send the requests and call these.
+// requirement in one line, and the function that judges what is sent for
+// it (one answer, the reaction to bad input, a resend, a load). The Ginkgo
+// suites (package suites) send the requests and call these.
 //
 // A check's verdict is one of pass, fail, warn, info or n/a, in the spirit
 // of Autobahn|Testsuite's OK / FAILED / NON-STRICT / INFORMATIONAL /
@@ -14,7 +15,7 @@ package check
 import (
 	"fmt"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -84,8 +85,28 @@ type Check struct {
 	Requirement string // what the endpoint must do
 	// StrictOnly checks run under the strict profile only.
 	StrictOnly bool
-	// Judge decides a check of the answer group.
+
+	// A check carries its own judgement: one function for each way the
+	// suites send what it judges. Most checks have one; a check judged
+	// both on every answer and on a resend has two.
+
+	// Judge decides a check of the answer group on one answer.
 	Judge func(in *Input) Result `json:"-"`
+	// JudgeQuirk decides on the answer to a Vibes-documented quirk, given
+	// the page it comes from and what refusing it risks.
+	JudgeQuirk func(a Answer, source, risk string) Result `json:"-"`
+	// JudgeBad decides on the reaction to a negative case.
+	JudgeBad func(bad Answer, e Expectation) Result `json:"-"`
+	// JudgeAfter decides on the answer to a valid message sent after a
+	// negative case; before is the same message's answer before any bad
+	// input.
+	JudgeAfter func(after, before Answer) Result `json:"-"`
+	// JudgeResend decides on the answers to a message and to the same
+	// bytes sent again on the same connection.
+	JudgeResend func(first, again Answer) Result `json:"-"`
+	// JudgeLoad decides on the answers to several messages sent at once;
+	// before as for JudgeAfter.
+	JudgeLoad func(answers []Answer, before Answer) Result `json:"-"`
 }
 
 // Result is one check's verdict on one case, as judged; Grade turns it
@@ -147,6 +168,13 @@ type Answer struct {
 	Limit     int
 	// Closed: the endpoint ended the connection with this answer.
 	Closed bool
+	// Reused: the request went on a connection an earlier answer left
+	// open.
+	Reused bool
+	// Stale: the connection an earlier answer left open had been closed
+	// without a word when this request was to go on it, so it went on a
+	// new one.
+	Stale bool
 	// Interim lists the 1xx responses that came before the answer.
 	Interim []int
 }
@@ -217,37 +245,33 @@ func contentTypeParam(ct, name string) string {
 	return ""
 }
 
+// catalogue is every check: the list each file declares, one after the
+// other. Nothing adds to it at run time.
+var catalogue = slices.Concat(transportChecks, envelopeChecks, rspChecks, robustnessChecks, behaviourChecks)
+
 // Catalogue returns every check, sorted by ID.
 func Catalogue() []*Check {
-	out := make([]*Check, 0, len(catalogue))
-	for _, c := range catalogue {
-		out = append(out, c)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	out := slices.Clone(catalogue)
+	slices.SortFunc(out, func(a, b *Check) int { return strings.Compare(a.ID, b.ID) })
 	return out
 }
 
 // Get returns the check with the given ID.
-func Get(id string) (*Check, bool) { c, ok := catalogue[id]; return c, ok }
+func Get(id string) (*Check, bool) {
+	i := slices.IndexFunc(catalogue, func(c *Check) bool { return c.ID == id })
+	if i < 0 {
+		return nil, false
+	}
+	return catalogue[i], true
+}
 
 // MustGet returns the check with the given ID, for IDs written in code.
 func MustGet(id string) *Check {
-	c, ok := catalogue[id]
+	c, ok := Get(id)
 	if !ok {
 		panic("check: no check " + id)
 	}
 	return c
-}
-
-var catalogue = map[string]*Check{}
-
-func register(cs ...*Check) {
-	for _, c := range cs {
-		if _, dup := catalogue[c.ID]; dup {
-			panic("check: duplicate ID " + c.ID)
-		}
-		catalogue[c.ID] = c
-	}
 }
 
 // Labels are the Ginkgo labels a check's specs carry.

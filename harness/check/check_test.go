@@ -57,6 +57,51 @@ func TestCatalogue(t *testing.T) {
 		if strings.ContainsAny(c.ID, " /.") || strings.ToLower(c.ID) != c.ID {
 			t.Errorf("%q is not a slug", c.ID)
 		}
+		if got, ok := check.Get(c.ID); !ok || got != c {
+			t.Errorf("Get(%q) = %v, %v; want the catalogue's check", c.ID, got, ok)
+		}
+	}
+	if !slices.IsSortedFunc(cs, func(a, b *check.Check) int { return strings.Compare(a.ID, b.ID) }) {
+		t.Error("the catalogue is not sorted by ID")
+	}
+	for i := 1; i < len(cs); i++ {
+		if cs[i].ID == cs[i-1].ID {
+			t.Errorf("two checks with ID %s", cs[i].ID)
+		}
+	}
+	if _, ok := check.Get("no-such-check"); ok {
+		t.Error("Get finds a check that does not exist")
+	}
+}
+
+// Every check carries the judge of the group it belongs to, and no other
+// but the one documented exception: transport-keep-alive is judged on
+// every answer and on the resend, the one exchange that shows a reused
+// connection.
+func TestEveryCheckCarriesItsJudge(t *testing.T) {
+	want := map[check.Group]string{check.GroupAnswer: "Judge", check.GroupQuirk: "JudgeQuirk",
+		check.GroupRetries: "JudgeResend", check.GroupConcurrency: "JudgeLoad"}
+	for _, c := range check.Catalogue() {
+		var has []string
+		for name, set := range map[string]bool{"Judge": c.Judge != nil, "JudgeQuirk": c.JudgeQuirk != nil, "JudgeBad": c.JudgeBad != nil,
+			"JudgeAfter": c.JudgeAfter != nil, "JudgeResend": c.JudgeResend != nil, "JudgeLoad": c.JudgeLoad != nil} {
+			if set {
+				has = append(has, name)
+			}
+		}
+		slices.Sort(has)
+		switch {
+		case c.ID == "transport-keep-alive":
+			if !slices.Equal(has, []string{"Judge", "JudgeResend"}) {
+				t.Errorf("%s: got judges %v, want [Judge JudgeResend]", c.ID, has)
+			}
+		case c.Group == check.GroupRobustness:
+			if !slices.Equal(has, []string{"JudgeBad"}) && !slices.Equal(has, []string{"JudgeAfter"}) {
+				t.Errorf("%s: got judges %v, want JudgeBad or JudgeAfter", c.ID, has)
+			}
+		case !slices.Equal(has, []string{want[c.Group]}):
+			t.Errorf("%s (group %s): got judges %v, want [%s]", c.ID, c.Group, has, want[c.Group])
+		}
 	}
 }
 
@@ -311,5 +356,31 @@ func TestRobustness(t *testing.T) {
 	}
 	if r := check.QuirkAccepted(check.Answer{Status: 500, Body: fault}, "a page", "the risk"); r.Verdict != check.Warn || !strings.Contains(r.Actual, "the risk") {
 		t.Errorf("a refused quirk: %+v", r)
+	}
+}
+
+// transport-keep-alive on the resend: only a resend that went on the same
+// connection passes, and only one that met a connection closed without a
+// word fails.
+func TestKeptAlive(t *testing.T) {
+	ok := check.Answer{Status: 200}
+	cases := []struct {
+		name         string
+		first, again check.Answer
+		want         check.Verdict
+	}{
+		{"reused", ok, check.Answer{Status: 200, Reused: true}, check.Pass},
+		{"closed without a word", ok, check.Answer{Status: 200, Stale: true}, check.Fail},
+		{"stale, then no answer", ok, check.Answer{Stale: true, Err: "reset"}, check.Fail},
+		{"a new connection", ok, ok, check.NA},
+		{"no first answer", check.Answer{Err: "reset"}, check.Answer{Status: 200, Reused: true}, check.NA},
+		{"no second answer", ok, check.Answer{Err: "reset"}, check.NA},
+		{"first over the size limit", check.Answer{Status: 200, Truncated: true}, check.Answer{Status: 200, Stale: true}, check.NA},
+		{"first said it closes", check.Answer{Status: 200, Closed: true}, check.Answer{Status: 200, Stale: true}, check.NA},
+	}
+	for _, c := range cases {
+		if r := check.KeptAlive(c.first, c.again); r.Verdict != c.want || r.Verdict == check.Fail && r.Expected == "" {
+			t.Errorf("%s: got %+v, want %s", c.name, r, c.want)
+		}
 	}
 }

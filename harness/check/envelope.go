@@ -9,19 +9,16 @@ import (
 )
 
 // The checks of the SOAP envelope of a success answer.
-
-func init() {
-	register(
-		// TS 23.140 8.7: every MM7 request has a response message.
-		&Check{ID: "answer-is-soap", Level: MUST, Group: GroupAnswer, StrictOnly: true, Source: "TS 23.140 clause 8.7.4 (MM7_deliver.RES)",
-			Requirement: "answer with a SOAP response, not a blank body", Judge: isSOAP},
-		&Check{ID: "envelope-well-formed", Level: MUST, Group: GroupAnswer, Source: "XML 1.0; RFC 7303 (charset)",
-			Requirement: "send a well-formed XML document in its declared charset", Judge: wellFormed},
-		&Check{ID: "envelope-soap11", Level: MUST, Group: GroupAnswer, Source: "SOAP 1.1 section 4.1",
-			Requirement: "send a SOAP 1.1 Envelope with a Body", Judge: soap11},
-		&Check{ID: "envelope-one-body-element", Level: MUST, Group: GroupAnswer, Source: "TS 23.140 clause 8.7 (one MM7 message per Body)",
-			Requirement: "carry exactly one element in the SOAP Body", Judge: oneBody},
-	)
+var envelopeChecks = []*Check{
+	// TS 23.140 8.7: every MM7 request has a response message.
+	{ID: "answer-is-soap", Level: MUST, Group: GroupAnswer, StrictOnly: true, Source: "TS 23.140 clause 8.7.4 (MM7_deliver.RES)",
+		Requirement: "answer with a SOAP response, not a blank body", Judge: isSOAP},
+	{ID: "envelope-well-formed", Level: MUST, Group: GroupAnswer, Source: "XML 1.0; RFC 7303 (charset)",
+		Requirement: "send a well-formed XML document in its declared charset", Judge: wellFormed},
+	{ID: "envelope-soap11", Level: MUST, Group: GroupAnswer, Source: "SOAP 1.1 section 4.1",
+		Requirement: "send a SOAP 1.1 Envelope with a Body", Judge: soap11},
+	{ID: "envelope-one-body-element", Level: MUST, Group: GroupAnswer, Source: "TS 23.140 clause 8.7 (one MM7 message per Body)",
+		Requirement: "carry exactly one element in the SOAP Body", Judge: oneBody},
 }
 
 func isSOAP(in *Input) Result {

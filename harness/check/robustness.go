@@ -12,27 +12,30 @@ import (
 // — an endpoint's limits and leniency are its own policy — but every bad
 // input gets a reaction in time, and the endpoint still serves the next
 // valid message.
+var robustnessChecks = []*Check{
+	{ID: "robust-not-accepted", Level: MUST, Group: GroupRobustness, Source: "the clause each reject case names (XML 1.0, SOAP 1.1, RFC 2046, TS 23.140 and its schema)",
+		Requirement: "not acknowledge a message that breaks a requirement: accepting it stores garbage", JudgeBad: NotAccepted},
+	{ID: "robust-not-accepted-advised", Level: SHOULD, Group: GroupRobustness, Source: "TS 23.140 status codes 4002, 4003; RFC 2046 section 5.1.1 (the case names which)",
+		Requirement: "refuse a message 3GPP offers a status for though nothing requires the refusal (an operation or version Vibes never sends, a truncated body)", JudgeBad: NotAccepted},
+	{ID: "robust-answers", Level: SHOULD, Group: GroupRobustness, Source: "RFC 9110 section 15 (every request gets a response); Vibes: Receiving messages (answer fast)",
+		Requirement: "react to bad input within the time limit: an HTTP answer or a closed connection, not silence", JudgeBad: ReactsInTime},
+	{ID: "robust-status-code", Level: SHOULD, Group: GroupRobustness, Source: "TS 23.140 clause 8.7 status codes (2007, 4004, …)",
+		Requirement: "refuse bad input with the MM7 status 3GPP has for it (information only)", JudgeBad: StatusCode},
+	{ID: "robust-still-serves", Level: MUST, Group: GroupRobustness, Source: "Vibes: Receiving messages (retries); RFC 9112 section 9",
+		Requirement: "still answer a valid message with 2xx after bad input", JudgeAfter: StillServes},
+}
 
-func init() {
-	register(
-		&Check{ID: "robust-not-accepted", Level: MUST, Group: GroupRobustness, Source: "the clause each reject case names (XML 1.0, SOAP 1.1, RFC 2046, TS 23.140 and its schema)",
-			Requirement: "not acknowledge a message that breaks a requirement: accepting it stores garbage"},
-		&Check{ID: "robust-not-accepted-advised", Level: SHOULD, Group: GroupRobustness, Source: "TS 23.140 status codes 4002, 4003; RFC 2046 section 5.1.1 (the case names which)",
-			Requirement: "refuse a message 3GPP offers a status for though nothing requires the refusal (an operation or version Vibes never sends, a truncated body)"},
-		&Check{ID: "robust-answers", Level: SHOULD, Group: GroupRobustness, Source: "RFC 9110 section 15 (every request gets a response); Vibes: Receiving messages (answer fast)",
-			Requirement: "react to bad input within the time limit: an HTTP answer or a closed connection, not silence"},
-		&Check{ID: "robust-status-code", Level: SHOULD, Group: GroupRobustness, Source: "TS 23.140 clause 8.7 status codes (2007, 4004, …)",
-			Requirement: "refuse bad input with the MM7 status 3GPP has for it (information only)"},
-		&Check{ID: "robust-still-serves", Level: MUST, Group: GroupRobustness, Source: "Vibes: Receiving messages (retries); RFC 9112 section 9",
-			Requirement: "still answer a valid message with 2xx after bad input"},
-		// Vibes resends the same message (same TransactionID) until it gets a 2xx.
-		&Check{ID: "retry-same-transaction-id", Level: VIBES, Group: GroupRetries, Source: "Vibes: Receiving messages (retry every 5 minutes, up to 5 times)",
-			Requirement: "answer a resent TransactionID with success again"},
-		&Check{ID: "concurrency-all-answered", Level: SHOULD, Group: GroupConcurrency, Source: "Vibes: Receiving messages (store and forward, answer fast)",
-			Requirement: "answer every one of several messages sent at once with 2xx"},
-		&Check{ID: "vibes-quirk-accepted", Level: SHOULD, Group: GroupQuirk, Source: "the Vibes page each quirk case names",
-			Requirement: "accept what Vibes' documentation shows though the schema forbids it (refusing it is a warning, never a failure)"},
-	)
+// The checks of how an endpoint behaves with valid messages sent as Vibes
+// sends them besides one at a time: resent, at once, and the quirks of
+// Vibes' documentation.
+var behaviourChecks = []*Check{
+	// Vibes resends the same message (same TransactionID) until it gets a 2xx.
+	{ID: "retry-same-transaction-id", Level: VIBES, Group: GroupRetries, Source: "Vibes: Receiving messages (retry every 5 minutes, up to 5 times)",
+		Requirement: "answer a resent TransactionID with success again", JudgeResend: RetryAccepted},
+	{ID: "concurrency-all-answered", Level: SHOULD, Group: GroupConcurrency, Source: "Vibes: Receiving messages (store and forward, answer fast)",
+		Requirement: "answer every one of several messages sent at once with 2xx", JudgeLoad: AllAnswered},
+	{ID: "vibes-quirk-accepted", Level: SHOULD, Group: GroupQuirk, Source: "the Vibes page each quirk case names",
+		Requirement: "accept what Vibes' documentation shows though the schema forbids it (refusing it is a warning, never a failure)", JudgeQuirk: QuirkAccepted},
 }
 
 // Expectation is what a negative case expects of an endpoint.

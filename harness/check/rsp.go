@@ -11,24 +11,21 @@ import (
 
 // The checks of what a success answer says: its schema, its kind, and the
 // values Vibes reads.
-
-func init() {
-	register(
-		&Check{ID: "schema-valid", Level: MUST, Group: GroupAnswer, Source: "TS 23.140 annex (MM7 XML schema of the flavour)",
-			Requirement: "send an answer valid against the flavour's schema", Judge: schemaValid},
-		&Check{ID: "rsp-kind", Level: MUST, Group: GroupAnswer, Source: "TS 23.140 clauses 8.7.2-8.7.4",
-			Requirement: "answer DeliverReq with DeliverRsp, DeliveryReportReq with DeliveryReportRsp, ReadReplyReq with ReadReplyRsp", Judge: rspKind},
-		&Check{ID: "rsp-transaction-id", Level: MUST, Group: GroupAnswer, Source: "TS 23.140 clause 8.7 (TransactionID); Vibes: response tables",
-			Requirement: "echo the request's TransactionID", Judge: rspTID},
-		&Check{ID: "rsp-namespace", Level: MUST, Group: GroupAnswer, Source: "Vibes: MM7 versions (one namespace per account)",
-			Requirement: "answer in the namespace of the request", Judge: rspNamespace},
-		&Check{ID: "rsp-mm7version", Level: MUST, Group: GroupAnswer, Source: "Vibes: response tables (5.3.0 for 5.5.0, 6.8.0 for 6.8.0)",
-			Requirement: "carry the flavour's MM7Version (under the vibes profile it may be left out, as Vibes' own sample does)", Judge: rspVersion},
-		&Check{ID: "rsp-status-success", Level: MUST, Group: GroupAnswer, Source: "TS 23.140 clause 8.7 status codes; Vibes: response tables",
-			Requirement: "answer a valid message with StatusCode 1000", Judge: rspSuccess},
-		&Check{ID: "rsp-status-text", Level: MUST, Group: GroupAnswer, Source: "TS 23.140 schema (StatusText is required); Vibes: response tables",
-			Requirement: "give a StatusText", Judge: rspText},
-	)
+var rspChecks = []*Check{
+	{ID: "schema-valid", Level: MUST, Group: GroupAnswer, Source: "TS 23.140 annex (MM7 XML schema of the flavour)",
+		Requirement: "send an answer valid against the flavour's schema", Judge: schemaValid},
+	{ID: "rsp-kind", Level: MUST, Group: GroupAnswer, Source: "TS 23.140 clauses 8.7.2-8.7.4",
+		Requirement: "answer DeliverReq with DeliverRsp, DeliveryReportReq with DeliveryReportRsp, ReadReplyReq with ReadReplyRsp", Judge: rspKind},
+	{ID: "rsp-transaction-id", Level: MUST, Group: GroupAnswer, Source: "TS 23.140 clause 8.7 (TransactionID); Vibes: response tables",
+		Requirement: "echo the request's TransactionID", Judge: rspTID},
+	{ID: "rsp-namespace", Level: MUST, Group: GroupAnswer, Source: "Vibes: MM7 versions (one namespace per account)",
+		Requirement: "answer in the namespace of the request", Judge: rspNamespace},
+	{ID: "rsp-mm7version", Level: MUST, Group: GroupAnswer, Source: "Vibes: response tables (5.3.0 for 5.5.0, 6.8.0 for 6.8.0)",
+		Requirement: "carry the flavour's MM7Version (under the vibes profile it may be left out, as Vibes' own sample does)", Judge: rspVersion},
+	{ID: "rsp-status-success", Level: MUST, Group: GroupAnswer, Source: "TS 23.140 clause 8.7 status codes; Vibes: response tables",
+		Requirement: "answer a valid message with StatusCode 1000", Judge: rspSuccess},
+	{ID: "rsp-status-text", Level: MUST, Group: GroupAnswer, Source: "TS 23.140 schema (StatusText is required); Vibes: response tables",
+		Requirement: "give a StatusText", Judge: rspText},
 }
 
 // soapRead is the precondition of the checks that need the MM7 message.

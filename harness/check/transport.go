@@ -12,29 +12,26 @@ const timeUnit = 100 * time.Microsecond
 // The checks of the HTTP answer to a valid message. The first asks
 // whether there is an answer at all; every other check says n/a when
 // there is none, so that one defect fails one check.
-
-func init() {
-	register(
-		// RFC 9112 section 8: a message that ends before its framing says is
-		// incomplete. Vibes counts only a 2xx as delivered, and a connection
-		// closed without an answer is retried.
-		&Check{ID: "transport-answer", Level: VIBES, Group: GroupAnswer, Source: "RFC 9112 section 8 (incomplete messages); Vibes: Receiving messages (retries)",
-			Requirement: "send a complete HTTP answer, not a reset, an early close or a body that stops short", Judge: hasAnswer},
-		// Vibes, "Receiving messages": "Any HTTP 2xx counts as delivered";
-		// anything else is retried every 5 minutes, up to 5 times.
-		&Check{ID: "transport-status-2xx", Level: VIBES, Group: GroupAnswer, Source: "Vibes: Receiving messages (must-acknowledge rule)",
-			Requirement: "answer a valid message with HTTP 2xx", Judge: status2xx},
-		// Vibes' callback wiki: callbacks time out after 2 seconds.
-		&Check{ID: "transport-latency", Level: VIBES, Group: GroupAnswer, Source: "Vibes: callback services (2 s timeout)",
-			Requirement: "answer within the latency budget (Vibes: 2 s)", Judge: latency},
-		// SOAP 1.1 section 6.1.1: SOAP HTTP messages are text/xml.
-		&Check{ID: "transport-content-type", Level: MUST, Group: GroupAnswer, Source: "SOAP 1.1 section 6.1.1",
-			Requirement: "send a SOAP answer as text/xml", Judge: contentType},
-		// RFC 9112 section 9.3: HTTP/1.1 connections persist by default; Vibes'
-		// Java client sends keep-alive.
-		&Check{ID: "transport-keep-alive", Level: SHOULD, Group: GroupAnswer, Source: "RFC 9112 section 9.3; seed capture (Connection: keep-alive)",
-			Requirement: "keep the connection open after answering", Judge: keepAlive},
-	)
+var transportChecks = []*Check{
+	// RFC 9112 section 8: a message that ends before its framing says is
+	// incomplete. Vibes counts only a 2xx as delivered, and a connection
+	// closed without an answer is retried.
+	{ID: "transport-answer", Level: VIBES, Group: GroupAnswer, Source: "RFC 9112 section 8 (incomplete messages); Vibes: Receiving messages (retries)",
+		Requirement: "send a complete HTTP answer, not a reset, an early close or a body that stops short", Judge: hasAnswer},
+	// Vibes, "Receiving messages": "Any HTTP 2xx counts as delivered";
+	// anything else is retried every 5 minutes, up to 5 times.
+	{ID: "transport-status-2xx", Level: VIBES, Group: GroupAnswer, Source: "Vibes: Receiving messages (must-acknowledge rule)",
+		Requirement: "answer a valid message with HTTP 2xx", Judge: status2xx},
+	// Vibes' callback wiki: callbacks time out after 2 seconds.
+	{ID: "transport-latency", Level: VIBES, Group: GroupAnswer, Source: "Vibes: callback services (2 s timeout)",
+		Requirement: "answer within the latency budget (Vibes: 2 s)", Judge: latency},
+	// SOAP 1.1 section 6.1.1: SOAP HTTP messages are text/xml.
+	{ID: "transport-content-type", Level: MUST, Group: GroupAnswer, Source: "SOAP 1.1 section 6.1.1",
+		Requirement: "send a SOAP answer as text/xml", Judge: contentType},
+	// RFC 9112 section 9.3: HTTP/1.1 connections persist by default; Vibes'
+	// Java client sends keep-alive.
+	{ID: "transport-keep-alive", Level: SHOULD, Group: GroupAnswer, Source: "RFC 9112 section 9.3; seed capture (Connection: keep-alive)",
+		Requirement: "keep the connection open after answering", Judge: keepAlive, JudgeResend: KeptAlive},
 }
 
 func hasAnswer(in *Input) Result {
@@ -124,4 +121,24 @@ func keepAlive(in *Input) Result {
 		return fail("the connection kept open", "an answer delimited by closing the connection")
 	}
 	return pass("no sign of closing: no Connection: close, a framed body")
+}
+
+// KeptAlive judges transport-keep-alive on a message and its resend on
+// the same connection, as RFC 9112 section 9.3 has it: the one place the
+// harness reuses a connection, and so has evidence.
+func KeptAlive(first, again Answer) Result {
+	switch {
+	case first.Status == 0 || again.Status == 0 && !again.Stale:
+		return na("no answer to send the next message after (see the transport checks)")
+	case first.Truncated:
+		return na("the harness closed the connection itself (the answer passed its size limit)")
+	case first.Closed:
+		return na("the first answer said the connection ends (see transport-keep-alive on each message)")
+	case again.Stale:
+		return fail("the connection kept open for the next message",
+			"closed after the first answer without saying so (no Connection: close); the message had to go again on a new connection")
+	case again.Reused:
+		return pass("the resend went on the same connection")
+	}
+	return na("the resend went on a new connection")
 }

@@ -2,10 +2,12 @@ package suites
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/formatter"
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/onsi/gomega"
 
@@ -22,7 +24,9 @@ type run struct {
 	report     types.Report
 }
 
-// ran guards Ginkgo's rule: a process runs the specs once.
+// ran guards Ginkgo's rule: a process runs the specs once (RunSpecs
+// exits the process when called again). It is the package's one mutable
+// variable, so that a second Run returns an error instead.
 var ran bool
 
 // ginkgoT is the testing T Ginkgo needs outside go test.
@@ -30,8 +34,9 @@ type ginkgoT struct{ failed bool }
 
 func (t *ginkgoT) Fail() { t.failed = true }
 
-// Run certifies the endpoint. It can run once per process (a Ginkgo rule);
-// progress goes to cfg.Progress and Ginkgo's to stderr.
+// Run certifies the endpoint. It can run once per process (a Ginkgo rule).
+// Progress, the harness's and Ginkgo's, goes to cfg.Progress; Run writes
+// nothing to standard output.
 func Run(cfg Config) (*Outcome, error) {
 	if ran {
 		return nil, fmt.Errorf("suites: a process runs the certification once")
@@ -84,19 +89,40 @@ func Run(cfg Config) (*Outcome, error) {
 		suite.RandomSeed = cfg.Seed
 	}
 	rep.Succinct = true
-	rep.NoColor = !isTerminal(os.Stderr)
+	rep.NoColor = !isTerminal(cfg.Progress)
 
-	// Ginkgo writes its progress to standard output; this command keeps
-	// standard output for its summary, so send Ginkgo's to standard error.
-	restore := redirectStdout()
+	// Ginkgo has no option for where its console reporter writes: it
+	// writes to formatter.ColorableStdOut, which RunSpecs reads when it
+	// starts. Standard output is the command's summary, so point that at
+	// the progress writer for the run, and back after.
+	stdout := formatter.ColorableStdOut
+	formatter.ColorableStdOut = ginkgoOutput(cfg.Progress)
+	defer func() { formatter.ColorableStdOut = stdout }()
 	ginkgo.RunSpecs(&ginkgoT{}, fmt.Sprintf("MM7 %s certification of %s", cfg.Version.Name, cfg.Endpoint), suite, rep)
-	restore()
 
 	out := newOutcome(&r.cfg, start, r.collect(), r.plan)
 	return out, nil
 }
 
-func isTerminal(f *os.File) bool {
+// ginkgoOutput is where Ginkgo's console output goes for progress w:
+// nowhere for none, and standard error through Ginkgo's own writer for it,
+// which renders colours on a Windows console.
+func ginkgoOutput(w io.Writer) io.Writer {
+	switch w {
+	case nil:
+		return io.Discard
+	case os.Stderr:
+		return formatter.ColorableStdErr
+	}
+	return w
+}
+
+// isTerminal reports whether w is a terminal, which gets colours.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

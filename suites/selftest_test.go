@@ -54,6 +54,7 @@ type outcome struct {
 	}
 	dir      string
 	stdout   string
+	stderr   string
 	took     time.Duration
 	maxRSSKB int64 // the certify process's peak resident memory
 }
@@ -81,14 +82,20 @@ func (o *outcome) nonPassing() []string {
 	return out
 }
 
+// certify runs `mm7harness certify --quiet` with args (a later
+// --quiet=false undoes it). Standard output holds the summary and nothing
+// else: its first line is the table's header, or it is empty when no run
+// was made.
 func certify(t *testing.T, args ...string) *outcome {
 	t.Helper()
 	o := &outcome{dir: t.TempDir()}
 	cmd := exec.Command(binary, append([]string{"certify", "--report-dir", o.dir, "--quiet"}, args...)...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
 	start := time.Now()
 	out, err := cmd.Output()
 	o.took = time.Since(start)
-	o.stdout = string(out)
+	o.stdout, o.stderr = string(out), stderr.String()
 	var ee *exec.ExitError
 	switch {
 	case errors.As(err, &ee):
@@ -101,6 +108,13 @@ func certify(t *testing.T, args ...string) *outcome {
 		if err := json.Unmarshal(b, &o.report); err != nil {
 			t.Fatalf("report.json: %v", err)
 		}
+	}
+	first, _, _ := strings.Cut(o.stdout, "\n")
+	switch {
+	case o.report.Verdict != "" && !strings.HasPrefix(first, "CHECK "):
+		t.Errorf("certify %v: got first line of standard output %q, want the summary's header CHECK …\n%s", args, first, o.stdout)
+	case o.report.Verdict == "" && o.stdout != "":
+		t.Errorf("certify %v made no run, yet wrote to standard output:\n%s", args, o.stdout)
 	}
 	return o
 }
@@ -374,6 +388,17 @@ func TestExitCodes(t *testing.T) {
 	if err != nil || !strings.Contains(string(out), "rsp-transaction-id") || strings.Count(string(out), "\n") != len(check.Catalogue())+1 {
 		t.Errorf("--list: %v\n%s", err, out)
 	}
+	// --list shows the catalogue the suites run, in its order.
+	var listed, catalogue []string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n")[1:] {
+		listed = append(listed, strings.Fields(line)[0])
+	}
+	for _, c := range check.Catalogue() {
+		catalogue = append(catalogue, c.ID)
+	}
+	if !slices.Equal(listed, catalogue) {
+		t.Errorf("--list: got IDs %v, want the catalogue's %v", listed, catalogue)
+	}
 
 	// A run the harness cut short is INCOMPLETE (exit 2), never CONFORMANT.
 	s := startReference(t, reference.ServerConfig{})
@@ -426,6 +451,18 @@ func TestSelection(t *testing.T) {
 	}
 	if !strings.Contains(o.stdout, "for the selected checks only") {
 		t.Errorf("the summary does not say the verdict is for a selection:\n%s", o.stdout)
+	}
+	// Without --quiet, progress goes to standard error, Ginkgo's with the
+	// harness's, and standard output still holds the summary alone
+	// (certify checks its first line).
+	o = certify(t, "--endpoint", s.URL, "--mm7-version", "5.5.0", "--cases", "550-mo-seed", "--negatives=false", "--quiet=false")
+	for _, want := range []string{"message        550-mo-seed", "MM7 5.5.0 certification of " + s.URL, "SUCCESS!"} {
+		if o.code != 0 || !strings.Contains(o.stderr, want) {
+			t.Errorf("without --quiet: exit %d, standard error lacks %q:\n%s", o.code, want, o.stderr)
+		}
+	}
+	if strings.Contains(o.stdout, "SUCCESS!") || strings.Contains(o.stdout, "550-mo-seed") {
+		t.Errorf("progress on standard output:\n%s", o.stdout)
 	}
 	// Nothing binding judged: no claim can be made.
 	o = certify(t, "--endpoint", s.URL, "--mm7-version", "5.5.0", "--label-filter", "level:SHOULD", "--negatives=false")

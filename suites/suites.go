@@ -56,7 +56,8 @@ type Config struct {
 	Seed      int64
 	// TLS configures https endpoints (nil: the system's roots).
 	TLS *tls.Config
-	// Progress gets one line per exchange; nil for none.
+	// Progress gets one line per exchange and Ginkgo's console output
+	// (a mark per spec, then each failure and the totals); nil for none.
 	Progress io.Writer
 
 	goodCase *corpus.Case // the valid message sent after bad input

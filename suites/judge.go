@@ -1,12 +1,13 @@
 package suites
 
 import (
+	"bytes"
 	"fmt"
-	"strings"
 
 	"github.com/mm7harness/mm7harness/corpus"
 	"github.com/mm7harness/mm7harness/harness/check"
 	"github.com/mm7harness/mm7harness/harness/mm7"
+	"github.com/mm7harness/mm7harness/harness/receive"
 	"github.com/mm7harness/mm7harness/harness/swa"
 )
 
@@ -160,28 +161,18 @@ func (r *run) input(ex *Exchange) *check.Input {
 }
 
 // requestFacts reads what a request was: its kind, namespace and
-// MM7Version, as sent.
+// MM7Version, as far as it reads. Bad input reads too: the facts come
+// from whatever layer the reading reached, so a hostile request is still
+// judged as the message it tried to be.
 func requestFacts(raw []byte) (mm7.Kind, mm7.Release, string) {
 	h, err := swa.ReadHTTP(raw)
 	if err != nil {
 		return "", "", ""
 	}
-	m, err := swa.ReadBytes(h.ContentType(), h.Body, swa.ReadOptions{Diagnose: true})
-	if err != nil {
+	req, _ := receive.Read(h.ContentType(), bytes.NewReader(h.Body), int64(len(h.Body)),
+		receive.Options{Diagnose: true, Lenient: true})
+	if req.Message() == nil {
 		return "", "", ""
 	}
-	env, _ := mm7.Decode(m.SOAP(), m.Charset())
-	if env == nil || env.Message == nil {
-		return "", "", ""
-	}
-	mv := ""
-	switch msg := env.Message.(type) {
-	case *mm7.DeliverReq:
-		mv = msg.MM7Version
-	case *mm7.DeliveryReportReq:
-		mv = msg.MM7Version
-	case *mm7.ReadReplyReq:
-		mv = msg.MM7Version
-	}
-	return env.Message.Kind(), env.Release, strings.TrimSpace(mv)
+	return req.Message().Kind(), req.Envelope.Release, req.MM7Version()
 }

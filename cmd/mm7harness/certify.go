@@ -56,7 +56,7 @@ func runCertify(args []string, stdout, stderr io.Writer) int {
 	insecure := fs.Bool("tls-insecure", false, "do not verify an https endpoint's certificate (test endpoints with self-signed certificates)")
 	concurrency := fs.Int("concurrency", 16, "messages sent at once by the concurrency check")
 	negatives := fs.Bool("negatives", true, "also play the negative corpus cases (robustness)")
-	quiet := fs.Bool("quiet", false, "no line per exchange on standard error")
+	quiet := fs.Bool("quiet", false, "no progress on standard error: neither the line per exchange nor the Ginkgo console output")
 	list := fs.Bool("list", false, "print the check catalogue and exit")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: mm7harness certify --endpoint URL --mm7-version 5.5.0|6.8.0 [flags]")

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,8 +50,11 @@ func replace(rec *httptest.ResponseRecorder, f func(string) string) {
 	rec.Header().Set("Content-Length", strconv.Itoa(len(b)))
 }
 
-// Defects lists every defect.
-var Defects = []Defect{
+// Defects lists every defect: wrong answers, then hostile peers.
+var Defects = slices.Concat(wrongAnswers, hostile)
+
+// wrongAnswers edit what the reference receiver answers.
+var wrongAnswers = []Defect{
 	{Name: "wrong-namespace", Fails: "rsp-namespace", Allowed: []string{"schema-valid"},
 		edit: func(rec *httptest.ResponseRecorder, _ http.ResponseWriter, _ *http.Request) bool {
 			replace(rec, func(s string) string { return strings.ReplaceAll(s, "REL-6-MM7-1-4", "REL-6-MM7-1-3") })
@@ -295,8 +299,6 @@ var OneAtATime = Defect{Name: "one-at-a-time", edit: func() func(*httptest.Respo
 		return false
 	}
 }()}
-
-func init() { Defects = append(Defects, hostile...) }
 
 // Handler wraps a reference receiver's handler with the defect.
 func (d Defect) Handler(ref *reference.Handler) http.Handler {

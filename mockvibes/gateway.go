@@ -410,7 +410,7 @@ var outcomeByDigit = map[byte]struct {
 }
 
 // plan decides the reports per the DeliveryReport × callback matrix
-// (spec/vibes-mm7.md section 5.2): no URL, no callbacks; DeliveryReport
+// (README, "The mock Vibes"): no URL, no callbacks; DeliveryReport
 // false, only the delivered-to-carrier status (Forwarded, or Rejected when
 // the carrier refuses); DeliveryReport true, Forwarded then the final
 // status.

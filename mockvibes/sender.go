@@ -18,7 +18,7 @@ import (
 	"github.com/mm7harness/mm7harness/corpus"
 )
 
-// Vibes' documented delivery behaviour (spec/vibes-mm7.md section 2).
+// Vibes' documented delivery behaviour (README, "The mock Vibes").
 const (
 	// VibesTimeout is how long Vibes waits for an answer (old callback wiki).
 	VibesTimeout = 2 * time.Second

@@ -14,7 +14,7 @@ import (
 )
 
 // Every exchange happens before any spec judges: the specs assert on the
-// records (DESIGN.md, data flows one way), and the run stays bounded
+// records (data flows one way: send, record, judge), and the run stays bounded
 // whatever the endpoint does. Each exchange is cut off at its own time
 // limit; the run stops sending when --max-duration is reached, or when the
 // endpoint has answered none of the last few messages in time (it is too

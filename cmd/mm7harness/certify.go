@@ -18,7 +18,7 @@ import (
 	"github.com/mm7harness/mm7harness/suites"
 )
 
-// certify's exit statuses (DESIGN.md, "The CLI contract"); an INCOMPLETE
+// certify's exit statuses (README, "Exit status, time and size"); an INCOMPLETE
 // run exits with exitUsage (2), as a harness error does.
 const (
 	exitConformant  = 0

@@ -140,7 +140,8 @@ func VersionFor(ns string) (v Version, r Release, ok bool) {
 }
 
 // allowedMM7Versions lists, per release, the MM7Version values its schema's
-// version enumeration accepts (spec notes section 1.1).
+// version enumeration accepts (3GPP publishes one schema per release;
+// harness/xsd/schema holds the two the flavours use).
 var allowedMM7Versions = map[Release][]string{
 	"REL-5-MM7-1-0": {"5.3.0"},
 	"REL-5-MM7-1-1": {"5.3.0"},

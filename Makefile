@@ -20,12 +20,13 @@ demo: deps
 build:
 	$(GO) build $(PKGS)
 
-# Besides vet and gofmt: the packages that build without cgo type-check for
+# Besides vet, gofmt and a tidy go.mod: the packages that build without cgo type-check for
 # macOS and Windows as well, where customers' developers work. Those are
 # the packages none of whose dependencies, their tests' included, has cgo
 # files (libxml2 and SQLite have); cross-compiling has no cgo.
 vet:
 	$(GO) vet $(PKGS)
+	@$(GO) mod tidy -diff || { echo "go.mod or go.sum is not tidy: run go mod tidy"; exit 1; }
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	@set -e; pure=""; \
@@ -43,8 +44,8 @@ test: deps vet
 	$(GO) test $(GOFLAGS_T) $(PKGS)
 
 # Go benchmarks, each printing its ratio against the baseline measured in
-# the same run (see the closing notes and README "Performance").
-# Every comparison of DESIGN.md "Targets", several runs each, written to
+# the same run (README "Performance").
+# Every comparison of the performance targets, several runs each, written to
 # bench/RESULTS.md (medians, min-max, ratios, scaling).
 bench: deps
 	bash bench/install-tools

@@ -130,9 +130,31 @@ func fmtv(v float64) string {
 func main() {
 	out := flag.String("o", "bench/RESULTS.md", "where to write the results")
 	flag.Parse()
+	started := time.Now()
+	s, cmds, err := runJobs()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "results: %v\n", err)
+		os.Exit(1)
+	}
+	var w strings.Builder
+	writeMachine(&w, started)
+	writeTargets(&w, s)
+	writeScaling(&w, s)
+	writeEveryFigure(&w, s)
+	writeCommands(&w, cmds)
+	if err := os.WriteFile(*out, []byte(w.String()), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Printf("wrote %s\n", *out)
+}
+
+// runJobs runs every job in turn and gathers its figures, with the
+// commands as run for the report; it stops at the first job that fails,
+// its error holding that job's output.
+func runJobs() (samples, []string, error) {
 	s := samples{}
 	var cmds []string
-	started := time.Now()
 	for _, j := range jobs {
 		args := []string{"test", "-run", "^$", "-bench", j.bench, "-benchmem", "-count", strconv.Itoa(j.count)}
 		if j.benchtime != "" {
@@ -143,23 +165,31 @@ func main() {
 		fmt.Fprintf(os.Stderr, "running %s\n", cmds[len(cmds)-1])
 		b, err := exec.Command("go", args...).CombinedOutput()
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "results: %v\n%s\n", err, b)
-			os.Exit(1)
+			return nil, nil, fmt.Errorf("%v\n%s", err, b)
 		}
 		parse(b, s)
 	}
+	return s, cmds, nil
+}
 
-	var w strings.Builder
+// writeMachine writes the title and the machine the figures come from, so
+// a reader can tell whether two reports compare.
+func writeMachine(w *strings.Builder, started time.Time) {
 	goVersion, _ := exec.Command("go", "env", "GOVERSION").Output()
-	fmt.Fprintf(&w, "# Benchmark results\n\nWritten by `make bench` (bench/results) on %s in %v.\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"), time.Since(started).Round(time.Second))
-	fmt.Fprintf(&w, "Machine: %d cores, %s; %s, GOMAXPROCS %d. Each figure is the median of the runs, with min–max; every ratio compares with its baseline measured in the same run.\n\n",
+	fmt.Fprintf(w, "# Benchmark results\n\nWritten by `make bench` (bench/results) on %s in %v.\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"), time.Since(started).Round(time.Second))
+	fmt.Fprintf(w, "Machine: %d cores, %s; %s, GOMAXPROCS %d. Each figure is the median of the runs, with min–max; every ratio compares with its baseline measured in the same run.\n\n",
 		runtime.NumCPU(), cpuModel(), strings.TrimSpace(string(goVersion)), runtime.GOMAXPROCS(0))
-	fmt.Fprintln(&w, "## Targets (DESIGN.md)")
-	fmt.Fprintln(&w, "\n| comparison | baseline | median | min–max | target | met |\n|---|---|---|---|---|---|")
+}
+
+// writeTargets writes one row per target of DESIGN.md: its median against
+// what it should reach, and whether it does.
+func writeTargets(w *strings.Builder, s samples) {
+	fmt.Fprintln(w, "## Targets (DESIGN.md)")
+	fmt.Fprintln(w, "\n| comparison | baseline | median | min–max | target | met |\n|---|---|---|---|---|---|")
 	for _, t := range targets {
 		st, ok := s.stat(t.bench, t.metric)
 		if !ok {
-			fmt.Fprintf(&w, "| %s | %s | not measured | | | |\n", t.what, t.baseline)
+			fmt.Fprintf(w, "| %s | %s | not measured | | | |\n", t.what, t.baseline)
 			continue
 		}
 		met := st.median >= t.want
@@ -171,10 +201,14 @@ func main() {
 		if !met {
 			mark = "**no — shortfall**"
 		}
-		fmt.Fprintf(&w, "| %s | %s | %s | %s–%s | %s %s | %s |\n", t.what, t.baseline, fmtv(st.median), fmtv(st.min), fmtv(st.max), op, fmtv(t.want), mark)
+		fmt.Fprintf(w, "| %s | %s | %s | %s–%s | %s %s | %s |\n", t.what, t.baseline, fmtv(st.median), fmtv(st.min), fmtv(st.max), op, fmtv(t.want), mark)
 	}
+}
 
-	fmt.Fprintln(&w, "\n## How the receiver's cost grows\n\nWith message size (8 senders) and with senders (50 KB messages): `BenchmarkReceiverScaling`.\n\n| point | msgs/s | MB/s | p50 ms | p99 ms |\n|---|---|---|---|---|")
+// writeScaling writes one row per scaling point of the receiver, sizes
+// small to large, then senders, so the growth reads down the table.
+func writeScaling(w *strings.Builder, s samples) {
+	fmt.Fprintln(w, "\n## How the receiver's cost grows\n\nWith message size (8 senders) and with senders (50 KB messages): `BenchmarkReceiverScaling`.\n\n| point | msgs/s | MB/s | p50 ms | p99 ms |\n|---|---|---|---|---|")
 	var names []string
 	for n := range s {
 		if strings.HasPrefix(n, "BenchmarkReceiverScaling/") {
@@ -188,10 +222,14 @@ func main() {
 			st, _ := s.stat(n, m)
 			row += " | " + fmtv(st.median)
 		}
-		fmt.Fprintln(&w, row+" |")
+		fmt.Fprintln(w, row+" |")
 	}
+}
 
-	fmt.Fprintln(&w, "\n## Every figure\n\n| benchmark | metric | median | min | max |\n|---|---|---|---|---|")
+// writeEveryFigure writes every benchmark and metric seen, sorted by name,
+// so nothing measured goes unreported.
+func writeEveryFigure(w *strings.Builder, s samples) {
+	fmt.Fprintln(w, "\n## Every figure\n\n| benchmark | metric | median | min | max |\n|---|---|---|---|---|")
 	var all []string
 	for n := range s {
 		all = append(all, n)
@@ -205,18 +243,17 @@ func main() {
 		sort.Strings(ms)
 		for _, m := range ms {
 			st, _ := s.stat(n, m)
-			fmt.Fprintf(&w, "| %s | %s | %s | %s | %s |\n", n, m, fmtv(st.median), fmtv(st.min), fmtv(st.max))
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", n, m, fmtv(st.median), fmtv(st.min), fmtv(st.max))
 		}
 	}
-	fmt.Fprint(&w, "\n## Commands\n\n")
+}
+
+// writeCommands writes the commands as run, so a reader can run them again.
+func writeCommands(w *strings.Builder, cmds []string) {
+	fmt.Fprint(w, "\n## Commands\n\n")
 	for _, c := range cmds {
-		fmt.Fprintf(&w, "    %s\n", c)
+		fmt.Fprintf(w, "    %s\n", c)
 	}
-	if err := os.WriteFile(*out, []byte(w.String()), 0o644); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	fmt.Printf("wrote %s\n", *out)
 }
 
 // order sorts the scaling points: sizes small to large, then senders.

@@ -105,59 +105,30 @@ func (r *receiver) metric(name string) float64 {
 	return -1
 }
 
+// run builds and starts the reference receiver, plays the corpus mix at it
+// while killing it at random, then checks the store and the receiver's
+// growth and says whether the soak passed.
 func run(duration time.Duration, rate float64, conc int, killMin, killMax time.Duration, seed uint64) error {
 	work, err := os.MkdirTemp("", "mm7harness-soak")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(work)
-	bin := filepath.Join(work, "mm7harness")
-	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/mm7harness").CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v\n%s", err, out)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	r, err := buildReceiver(work)
 	if err != nil {
 		return err
 	}
-	addr := l.Addr().String()
-	l.Close()
-	r := &receiver{bin: bin, db: filepath.Join(work, "soak.db"), addr: addr, log: filepath.Join(work, "receiver.log")}
 	if err := r.start(); err != nil {
 		return err
 	}
 	defer r.kill()
 
-	var msgs []mockvibes.Message
-	for _, c := range corpus.Select(corpus.Filter{Outcome: corpus.Accept}) {
-		if c.Kind != corpus.KindSubmit {
-			msgs = append(msgs, mockvibes.Message{Name: c.ID, Case: c})
-		}
-	}
 	rng := rand.New(rand.NewPCG(seed, seed))
-	rng.Shuffle(len(msgs), func(i, j int) { msgs[i], msgs[j] = msgs[j], msgs[i] })
-
-	var mu sync.Mutex
-	acked := map[string]sent{}
-	var total, ok, retries, refused int
-	s := &mockvibes.Sender{Endpoint: "http://" + addr + "/mm7", Concurrency: conc, Rate: rate, Timeout: 5 * time.Second,
-		RetryInterval: time.Second, MaxRetries: 10, Discard: true,
-		Progress: func(_, _ int, ex *mockvibes.Exchange) {
-			mu.Lock()
-			defer mu.Unlock()
-			total++
-			if ex.Attempt > 1 {
-				retries++
-			}
-			if !ex.OK() {
-				refused++
-				return
-			}
-			ok++
-			if _, seen := acked[ex.TransactionID]; !seen {
-				acked[ex.TransactionID] = fingerprint(ex.Request)
-			}
-		}}
-	fmt.Printf("soak: %v at %.0f msg/s over %d connections against the reference receiver on %s (seed %d)\n", duration, rate, conc, addr, seed)
+	msgs := mix(rng)
+	t := &tally{acked: map[string]sent{}}
+	s := &mockvibes.Sender{Endpoint: "http://" + r.addr + "/mm7", Concurrency: conc, Rate: rate, Timeout: 5 * time.Second,
+		RetryInterval: time.Second, MaxRetries: 10, Discard: true, Progress: t.record}
+	fmt.Printf("soak: %v at %.0f msg/s over %d connections against the reference receiver on %s (seed %d)\n", duration, rate, conc, r.addr, seed)
 	ctx, cancel := context.WithTimeout(context.Background(), duration+2*time.Minute)
 	defer cancel()
 	done := make(chan error, 1)
@@ -167,91 +138,208 @@ func run(duration time.Duration, rate float64, conc int, killMin, killMax time.D
 		done <- err
 	}()
 
-	// Kill and restart at random moments while the load runs, leaving the
-	// last quarter undisturbed to measure memory and goroutines.
+	// Leave the last quarter undisturbed to measure memory and goroutines.
+	kills, err := killAtRandom(r, rng, start.Add(duration*3/4), killMin, killMax)
+	if err != nil {
+		return err
+	}
+	time.Sleep(3 * time.Second) // warm up after the last restart
+	g := growth{before: r.usage()}
+	if err := <-done; err != nil && ctx.Err() == nil {
+		return err
+	}
+	g.after = r.usage()
+
+	st, err := checkStore("http://"+r.addr, t.acked)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("sent %d requests (%d retries) in %v: %d acknowledged, %d refused or unanswered; %d SIGKILLs\n",
+		t.total, t.retries, time.Since(start).Round(time.Second), t.ok, t.refused, kills)
+	return verdict(len(t.acked), st, g, kills)
+}
+
+// buildReceiver builds the mm7harness binary into work and picks a free
+// port on 127.0.0.1 for it; the receiver is not started yet.
+func buildReceiver(work string) (*receiver, error) {
+	bin := filepath.Join(work, "mm7harness")
+	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/mm7harness").CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return &receiver{bin: bin, db: filepath.Join(work, "soak.db"), addr: addr, log: filepath.Join(work, "receiver.log")}, nil
+}
+
+// mix is the traffic of the soak: every corpus case a receiver must accept
+// but the SubmitReqs (a customer sends those to Vibes, it does not receive
+// them), shuffled by rng so that each seed plays its own order.
+func mix(rng *rand.Rand) []mockvibes.Message {
+	var msgs []mockvibes.Message
+	for _, c := range corpus.Select(corpus.Filter{Outcome: corpus.Accept}) {
+		if c.Kind != corpus.KindSubmit {
+			msgs = append(msgs, mockvibes.Message{Name: c.ID, Case: c})
+		}
+	}
+	rng.Shuffle(len(msgs), func(i, j int) { msgs[i], msgs[j] = msgs[j], msgs[i] })
+	return msgs
+}
+
+// tally counts what the sender saw, and remembers each acknowledged
+// message by TransactionID: a retry acknowledged again is the same message.
+type tally struct {
+	mu                          sync.Mutex
+	acked                       map[string]sent
+	total, ok, retries, refused int
+}
+
+// record is the sender's Progress callback; the sender calls it from
+// several goroutines at once.
+func (t *tally) record(_, _ int, ex *mockvibes.Exchange) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.total++
+	if ex.Attempt > 1 {
+		t.retries++
+	}
+	if !ex.OK() {
+		t.refused++
+		return
+	}
+	t.ok++
+	if _, seen := t.acked[ex.TransactionID]; !seen {
+		t.acked[ex.TransactionID] = fingerprint(ex.Request)
+	}
+}
+
+// killAtRandom kills the receiver with SIGKILL and restarts it at random
+// moments killMin to killMax apart, until the next kill would fall after
+// quiet, and returns how many kills it made.
+func killAtRandom(r *receiver, rng *rand.Rand, quiet time.Time, killMin, killMax time.Duration) (int, error) {
 	kills := 0
-	quiet := start.Add(duration * 3 / 4)
 	for {
 		wait := killMin + time.Duration(rng.Int64N(int64(killMax-killMin)+1))
 		if time.Now().Add(wait).After(quiet) {
-			break
+			return kills, nil
 		}
 		time.Sleep(wait)
 		r.kill()
 		kills++
 		time.Sleep(time.Duration(rng.IntN(1000)) * time.Millisecond)
 		if err := r.start(); err != nil {
-			return err
+			return kills, err
 		}
 	}
-	time.Sleep(3 * time.Second) // warm up after the last restart
-	g0, m0 := r.metric("go_goroutines"), r.metric("process_resident_memory_bytes")
-	if err := <-done; err != nil && ctx.Err() == nil {
-		return err
-	}
-	g1, m1 := r.metric("go_goroutines"), r.metric("process_resident_memory_bytes")
+}
 
-	// Every acknowledged message is stored once, byte-exact.
-	missing, mismatched, duplicated := 0, 0, 0
-	base := "http://" + addr
+// storeCheck is what the store holds against what was acknowledged.
+type storeCheck struct {
+	stored, missing, mismatched, duplicated int
+}
+
+// checkStore asks the receiver at base for every acknowledged message,
+// checks that it is stored once and byte-exact, and counts all it stores.
+func checkStore(base string, acked map[string]sent) (storeCheck, error) {
+	var st storeCheck
 	for tid, want := range acked {
 		var list struct{ Messages []struct{ ID int64 } }
 		if err := getJSON(base+"/messages?transaction_id="+url.QueryEscape(tid), &list); err != nil {
-			return err
+			return st, err
 		}
 		switch len(list.Messages) {
 		case 0:
-			missing++
+			st.missing++
 			continue
 		case 1:
 		default:
-			duplicated++
+			st.duplicated++
 		}
-		var full struct {
-			SOAP  string `json:"soap"`
-			Parts []struct {
-				SHA256 string `json:"sha256"`
-			} `json:"parts"`
+		got, err := storedFingerprint(base, list.Messages[0].ID)
+		if err != nil {
+			return st, err
 		}
-		if err := getJSON(fmt.Sprintf("%s/messages/%d", base, list.Messages[0].ID), &full); err != nil {
-			return err
-		}
-		sum := sha256.Sum256([]byte(full.SOAP))
-		var parts []string
-		for _, p := range full.Parts {
-			parts = append(parts, p.SHA256)
-		}
-		if hex.EncodeToString(sum[:]) != want.soap || !slices.Equal(parts, want.parts) {
-			mismatched++
+		if got.soap != want.soap || !slices.Equal(got.parts, want.parts) {
+			st.mismatched++
 		}
 	}
+	var err error
+	st.stored, err = countStored(base)
+	return st, err
+}
+
+// storedFingerprint hashes the stored message id as fingerprint hashes a
+// request, from the SOAP part and the attachment digests the store gives.
+func storedFingerprint(base string, id int64) (sent, error) {
+	var full struct {
+		SOAP  string `json:"soap"`
+		Parts []struct {
+			SHA256 string `json:"sha256"`
+		} `json:"parts"`
+	}
+	if err := getJSON(fmt.Sprintf("%s/messages/%d", base, id), &full); err != nil {
+		return sent{}, err
+	}
+	sum := sha256.Sum256([]byte(full.SOAP))
+	out := sent{soap: hex.EncodeToString(sum[:])}
+	for _, p := range full.Parts {
+		out.parts = append(out.parts, p.SHA256)
+	}
+	return out, nil
+}
+
+// countStored pages through the store and counts every message in it.
+func countStored(base string) (int, error) {
 	var stored int
 	var all struct{ Messages []struct{ ID int64 } }
 	after := int64(0)
 	for {
 		if err := getJSON(fmt.Sprintf("%s/messages?limit=1000&after=%d", base, after), &all); err != nil {
-			return err
+			return stored, err
 		}
 		if len(all.Messages) == 0 {
-			break
+			return stored, nil
 		}
 		stored += len(all.Messages)
 		after = all.Messages[len(all.Messages)-1].ID
 	}
+}
 
-	fmt.Printf("sent %d requests (%d retries) in %v: %d acknowledged, %d refused or unanswered; %d SIGKILLs\n",
-		total, retries, time.Since(start).Round(time.Second), ok, refused, kills)
+// usage is what the receiver holds at one moment.
+type usage struct{ goroutines, memory float64 }
+
+// usage reads the receiver's goroutines and resident memory.
+func (r *receiver) usage() usage {
+	return usage{r.metric("go_goroutines"), r.metric("process_resident_memory_bytes")}
+}
+
+// growth is the receiver's usage before and after the undisturbed last
+// quarter of the run.
+type growth struct{ before, after usage }
+
+// flat reports whether the receiver stayed within the slack allowed for a
+// warm process: 25 goroutines, half its memory again plus 32 MB.
+func (g growth) flat() bool {
+	return g.after.goroutines <= g.before.goroutines+25 && g.after.memory <= g.before.memory*1.5+32<<20
+}
+
+// verdict prints what the store holds and how the receiver grew, and fails
+// the soak if an acknowledged message was lost or altered, if no kill
+// happened, or if the receiver grew.
+func verdict(acked int, st storeCheck, g growth, kills int) error {
 	fmt.Printf("distinct messages acknowledged: %d; stored: %d; missing: %d; not byte-exact: %d; stored twice: %d\n",
-		len(acked), stored, missing, mismatched, duplicated)
+		acked, st.stored, st.missing, st.mismatched, st.duplicated)
 	fmt.Printf("receiver after its last restart: goroutines %.0f -> %.0f, resident memory %.1f MB -> %.1f MB\n",
-		g0, g1, m0/(1<<20), m1/(1<<20))
-	flat := g1 <= g0+25 && m1 <= m0*1.5+32<<20
+		g.before.goroutines, g.after.goroutines, g.before.memory/(1<<20), g.after.memory/(1<<20))
 	switch {
-	case missing > 0 || mismatched > 0 || duplicated > 0:
+	case st.missing > 0 || st.mismatched > 0 || st.duplicated > 0:
 		return fmt.Errorf("FAILED: acknowledged messages lost or altered")
 	case kills == 0:
 		return fmt.Errorf("FAILED: the run was too short to kill the receiver (raise -duration)")
-	case !flat:
+	case !g.flat():
 		return fmt.Errorf("FAILED: memory or goroutines grew")
 	}
 	fmt.Println("PASS: every acknowledged message is in the store byte-exact, none twice; memory and goroutines flat")

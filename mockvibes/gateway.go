@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,7 +17,6 @@ import (
 
 	"github.com/mm7harness/mm7harness/harness/mm7"
 	"github.com/mm7harness/mm7harness/harness/receive"
-	"github.com/mm7harness/mm7harness/harness/swa"
 	"github.com/mm7harness/mm7harness/harness/vibesxml"
 	"github.com/mm7harness/mm7harness/harness/xsd"
 )
@@ -196,138 +194,6 @@ func vibesStatus(f *receive.Failure) (mm7.StatusCode, string) {
 
 // Wait blocks until every callback under way has finished.
 func (g *Gateway) Wait() { g.inflight.Wait() }
-
-// Vibes' submit limit.
-const maxSubmit = 1 << 20
-
-// fault reports whether the gateway is to misbehave as f.
-func (g *Gateway) fault(f GatewayFault) bool { return slices.Contains(g.Faults, f) }
-
-func (g *Gateway) submit(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", "POST")
-		http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	// Misbehaviours first: they are what the customer is testing.
-	switch {
-	case g.fault(GatewayDrop):
-		if hj, ok := w.(http.Hijacker); ok {
-			if c, _, err := hj.Hijack(); err == nil {
-				c.Close()
-				return
-			}
-		}
-	case g.fault(GatewayHTTP500):
-		w.WriteHeader(http.StatusInternalServerError)
-		return
-	case g.fault(GatewaySlow):
-		select {
-		case <-time.After(g.SlowDelay):
-		case <-r.Context().Done():
-			return
-		}
-	}
-	if r.ContentLength > maxSubmit {
-		http.Error(w, "413 Entity Too Large: the limit is 1 MB", http.StatusRequestEntityTooLarge)
-		return
-	}
-	acct, ok := g.account(r)
-	if !ok {
-		g.answerError(w, http.StatusUnauthorized, mm7.V680, "", mm7.StatusImproperIdentification, "Authentication error - check username and password")
-		return
-	}
-	v := acct.Version
-	if g.fault(GatewayCapacity) {
-		g.answerError(w, http.StatusInternalServerError, v, "", mm7.VibesPlatformCapacity, "Platform reached capacity - retry in a few minutes")
-		return
-	}
-	if g.fault(GatewayFaultRS) {
-		g.answerError(w, http.StatusInternalServerError, v, "", mm7.StatusServerError, "Request processing error")
-		return
-	}
-	if cc := r.Header.Get("X-Vibes-CarrierCode"); cc != "" {
-		if n, err := strconv.Atoi(cc); err != nil || n <= 0 || n > 9999 {
-			g.answerError(w, http.StatusInternalServerError, v, "", mm7.VibesCarrierCodeNotValid, "Carrier Code set in the request header is not valid")
-			return
-		}
-	}
-	got, err := receive.Read(r.Header.Get("Content-Type"), http.MaxBytesReader(w, r.Body, maxSubmit), r.ContentLength,
-		receive.Options{Limits: swa.Limits{MaxBytes: maxSubmit}, Expect: v, Schemas: g.schemas, Release: v.Release,
-			Serves: []mm7.Kind{mm7.KindSubmitReq}})
-	msg, tid := got.MIME, got.TransactionID()
-	f := receive.FailureOf(err)
-	if f != nil && f.Layer == receive.LayerHTTP && f.Reason == "too-large" {
-		http.Error(w, "413 Entity Too Large: the limit is 1 MB", http.StatusRequestEntityTooLarge)
-		return
-	}
-	// The account's version is checked before the schema: a SubmitReq of
-	// the other flavour is an unsupported version, not an invalid message.
-	if req, ok := got.Message().(*mm7.SubmitReq); ok && (f == nil || f.Layer == receive.LayerSchema) && req.MM7Version != v.MM7Version {
-		g.answerError(w, http.StatusInternalServerError, v, tid, mm7.StatusUnsupportedVersion, fmt.Sprintf("Unsupported version %q: this account uses MM7 %s (%s)", req.MM7Version, v.Name, v.MM7Version))
-		return
-	}
-	if f != nil {
-		code, text := vibesStatus(f)
-		g.answerError(w, http.StatusInternalServerError, v, tid, code, text)
-		return
-	}
-	req := got.Message().(*mm7.SubmitReq)
-	all := req.Recipients.All()
-	if len(all) > 1 {
-		g.answerError(w, http.StatusInternalServerError, v, tid, mm7.StatusMultipleAddressesNotSupported, "Multiple recipients error: only one recipient is allowed")
-		return
-	}
-	if all[0].Kind != mm7.AddrNumber || !validMDN(all[0].Value) {
-		g.answerError(w, http.StatusInternalServerError, v, tid, mm7.StatusAddressError, fmt.Sprintf("Address error: recipient %s is not a 10-digit, 11-digit or E.164 number", all[0]))
-		return
-	}
-	from := ""
-	if sa := req.SenderIdentification.SenderAddress; sa != nil {
-		from = sa.Value
-	}
-	if len(acct.ShortCodes) > 0 && !contains(acct.ShortCodes, from) {
-		g.answerError(w, http.StatusInternalServerError, v, tid, mm7.VibesShortCodeNotAuthorized, fmt.Sprintf("User not authorized to send from short code %q", from))
-		return
-	}
-	if n := len(msg.Attachments()); n > 1 {
-		g.answerError(w, http.StatusInternalServerError, v, tid, mm7.VibesMultipleAttachments, fmt.Sprintf("Multiple attachments error: %d attachments; put several media in one multipart", n))
-		return
-	}
-	callback := r.Header.Get("X-Vibes-DlrCallbackUrl")
-	if len(callback) > maxCallbackURL {
-		g.Logger.Warn("submit: no delivery reports: the callback URL is longer than the mock keeps", "bytes", len(callback))
-		callback = ""
-	}
-	sub := &Submission{
-		MessageID: newUUID(), Account: acct.User, Flavour: v.Name, TransactionID: clipText(tid), Recipient: clipText(all[0].Value), Sender: clipText(from),
-		Subject: clipText(req.Subject), DeliveryReport: req.DeliveryReport != nil && *req.DeliveryReport,
-		CallbackURL: callback, Received: time.Now(),
-	}
-	if callable(sub.CallbackURL) {
-		sub.Reports = plan(sub, r.Header.Get("X-Mock-Outcome"))
-	} else {
-		g.Logger.Warn("submit: no delivery reports: the callback URL is not http or https", "message_id", sub.MessageID, "callback_url", clipText(sub.CallbackURL))
-	}
-	g.mu.Lock()
-	g.messages.add(sub)
-	g.mu.Unlock()
-	rsp := &mm7.SubmitRsp{Response: mm7.Response{MM7Version: v.MM7Version, Status: mm7.Status{Code: mm7.StatusSuccess, Text: "Success"}}, MessageID: sub.MessageID}
-	b, err := mm7.EncodeMessage(v, tid, rsp)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	writeXML(w, http.StatusOK, b)
-	g.Logger.Info("submit", "account", acct.User, "message_id", sub.MessageID, "transaction_id", tid, "recipient", sub.Recipient, "reports", len(sub.Reports))
-	if len(sub.Reports) > 0 {
-		g.inflight.Add(1)
-		go func() {
-			defer g.inflight.Done()
-			g.callBack(sub)
-		}()
-	}
-}
 
 func (g *Gateway) account(r *http.Request) (Account, bool) {
 	u, p, ok := r.BasicAuth()

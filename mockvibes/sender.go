@@ -1,7 +1,6 @@
 package mockvibes
 
 import (
-	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -118,131 +117,6 @@ type job struct {
 	due     time.Time
 }
 
-// Run sends count messages, cycling through msgs, or keeps sending until
-// duration passes when count is 0, then waits for pending retries (within
-// ctx). It returns the summary.
-func (s *Sender) Run(ctx context.Context, msgs []Message, count int, duration time.Duration) (*Summary, error) {
-	if len(msgs) == 0 {
-		return nil, fmt.Errorf("mockvibes: nothing to send")
-	}
-	u, err := url.Parse(s.Endpoint)
-	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("mockvibes: endpoint %q is not an absolute URL", s.Endpoint)
-	}
-	if s.Concurrency <= 0 {
-		s.Concurrency = 1
-	}
-	if s.Timeout <= 0 {
-		s.Timeout = VibesTimeout
-	}
-	if s.RetryInterval <= 0 {
-		s.RetryInterval = VibesRetryInterval
-	}
-	if s.MaxRetries == 0 {
-		s.MaxRetries = VibesMaxRetries
-	}
-	if s.Transcript != "" {
-		if err := os.MkdirAll(s.Transcript, 0o755); err != nil {
-			return nil, err
-		}
-	}
-	start := time.Now()
-	var deadline time.Time
-	if count <= 0 && duration > 0 {
-		deadline = start.Add(duration)
-	}
-	if count <= 0 && duration <= 0 {
-		count = len(msgs)
-	}
-
-	// A request file is sent as it is: prepare it once, and every exchange
-	// shares those bytes. Corpus cases are stamped afresh for each send.
-	prepared := make([][]byte, len(msgs))
-	for i, m := range msgs {
-		if m.Case == nil {
-			raw, _, err := s.prepare(m, u)
-			if err != nil {
-				return nil, fmt.Errorf("mockvibes: %s: %w", m.Name, err)
-			}
-			prepared[i] = raw
-		}
-	}
-
-	jobs := make(chan *job)
-	retries := make(chan *job, 1024)
-	var pending sync.WaitGroup
-	var tick <-chan time.Time
-	if s.Rate > 0 {
-		t := time.NewTicker(time.Duration(float64(time.Second) / s.Rate))
-		defer t.Stop()
-		tick = t.C
-	}
-	// The producer makes first attempts; failed ones come back as retries.
-	go func() {
-		defer close(jobs)
-		for i := 0; count <= 0 || i < count; i++ {
-			if !deadline.IsZero() && time.Now().After(deadline) || ctx.Err() != nil {
-				break
-			}
-			if tick != nil {
-				select {
-				case <-tick:
-				case <-ctx.Done():
-					return
-				}
-			}
-			m := msgs[i%len(msgs)]
-			raw, tid := prepared[i%len(msgs)], ""
-			var err error
-			if raw == nil {
-				raw, tid, err = s.prepare(m, u)
-			}
-			if err != nil {
-				s.record(&Exchange{Message: m.Name, Attempt: 1, Err: err.Error(), Start: time.Now()}, count)
-				continue
-			}
-			for _, p := range s.Profiles {
-				if p.Duplicate {
-					pending.Add(1)
-					jobs <- &job{msg: m, raw: raw, tid: tid, attempt: 1}
-				}
-			}
-			pending.Add(1)
-			select {
-			case jobs <- &job{msg: m, raw: raw, tid: tid, attempt: 1}:
-			case <-ctx.Done():
-				pending.Done()
-				return
-			}
-		}
-	}()
-	var workers sync.WaitGroup
-	for w := 0; w < s.Concurrency; w++ {
-		workers.Add(1)
-		go func() {
-			defer workers.Done()
-			s.work(ctx, u, jobs, retries, &pending, count)
-		}()
-	}
-	// Retries wait for their time, then go back to the workers.
-	go func() {
-		for j := range retries {
-			go func(j *job) {
-				select {
-				case <-time.After(time.Until(j.due)):
-					s.resend(ctx, u, j, retries, &pending, count)
-				case <-ctx.Done():
-					pending.Done()
-				}
-			}(j)
-		}
-	}()
-	workers.Wait()
-	pending.Wait()
-	close(retries)
-	return summarize(s.Exchanges(), time.Since(start)), ctx.Err()
-}
-
 // prepare stamps a message for u: a fresh TransactionID and dates, the
 // endpoint's path and host, then the profiles.
 func (s *Sender) prepare(m Message, u *url.URL) ([]byte, string, error) {
@@ -275,37 +149,6 @@ func (s *Sender) prepare(m Message, u *url.URL) ([]byte, string, error) {
 		}
 	}
 	return raw, tid, nil
-}
-
-func (s *Sender) work(ctx context.Context, u *url.URL, jobs <-chan *job, retries chan<- *job, pending *sync.WaitGroup, count int) {
-	var cn *conn
-	defer func() {
-		if cn != nil {
-			cn.close()
-		}
-	}()
-	for j := range jobs {
-		cn = s.send(ctx, u, cn, j, retries, pending, count)
-	}
-}
-
-// resend sends a retry on a connection of its own.
-func (s *Sender) resend(ctx context.Context, u *url.URL, j *job, retries chan<- *job, pending *sync.WaitGroup, count int) {
-	if cn := s.send(ctx, u, nil, j, retries, pending, count); cn != nil {
-		cn.close()
-	}
-}
-
-// send performs one attempt and schedules the next when it fails.
-func (s *Sender) send(ctx context.Context, u *url.URL, cn *conn, j *job, retries chan<- *job, pending *sync.WaitGroup, count int) *conn {
-	defer pending.Done()
-	ex, cn := s.attempt(u, cn, j)
-	s.record(ex, count)
-	if !ex.OK() && j.attempt <= s.MaxRetries && s.MaxRetries > 0 && ctx.Err() == nil {
-		pending.Add(1)
-		retries <- &job{msg: j.msg, raw: j.raw, tid: j.tid, attempt: j.attempt + 1, due: time.Now().Add(s.RetryInterval)}
-	}
-	return cn
 }
 
 // attempt sends one request on cn (or a new connection) within the

@@ -1,4 +1,4 @@
-// Command results runs every comparison of DESIGN.md "Targets" side by side
+// Command results runs every comparison against the performance targets side by side
 // several times and writes bench/RESULTS.md: the machine, the commands,
 // each figure as the median of the runs with min and max, each ratio
 // against its baseline and target, and how the receiver's cost grows with
@@ -36,7 +36,7 @@ var jobs = []job{
 	{"./reference", "^BenchmarkReceiverScaling$", 3, "1x"},
 }
 
-// target is one comparison of DESIGN.md.
+// target is one comparison against a performance target.
 type target struct {
 	what, bench, metric string
 	want                float64
@@ -181,10 +181,10 @@ func writeMachine(w *strings.Builder, started time.Time) {
 		runtime.NumCPU(), cpuModel(), strings.TrimSpace(string(goVersion)), runtime.GOMAXPROCS(0))
 }
 
-// writeTargets writes one row per target of DESIGN.md: its median against
+// writeTargets writes one row per performance target: its median against
 // what it should reach, and whether it does.
 func writeTargets(w *strings.Builder, s samples) {
-	fmt.Fprintln(w, "## Targets (DESIGN.md)")
+	fmt.Fprintln(w, "## Targets")
 	fmt.Fprintln(w, "\n| comparison | baseline | median | min–max | target | met |\n|---|---|---|---|---|---|")
 	for _, t := range targets {
 		st, ok := s.stat(t.bench, t.metric)

@@ -10,6 +10,9 @@ import (
 	"net/textproto"
 	"strconv"
 	"strings"
+	"syscall"
+
+	"github.com/mm7harness/mm7harness/internal/defaults"
 )
 
 // An endpoint's answer is read by hand, not by net/http: what it sends is
@@ -33,15 +36,7 @@ type ResponseLimits struct {
 var DefaultResponseLimits = ResponseLimits{MaxHeaderBytes: 64 << 10, MaxBody: 1 << 20, MaxInterim: 16}
 
 func (l ResponseLimits) withDefaults() ResponseLimits {
-	if l.MaxHeaderBytes <= 0 {
-		l.MaxHeaderBytes = DefaultResponseLimits.MaxHeaderBytes
-	}
-	if l.MaxBody <= 0 {
-		l.MaxBody = DefaultResponseLimits.MaxBody
-	}
-	if l.MaxInterim <= 0 {
-		l.MaxInterim = DefaultResponseLimits.MaxInterim
-	}
+	defaults.Fill(&l, DefaultResponseLimits)
 	return l
 }
 
@@ -120,10 +115,13 @@ func readResponse(br *bufio.Reader, lim ResponseLimits) (*response, error) {
 		}
 	default:
 		// RFC 9112 section 6.3: a body without a length ends when the
-		// connection does.
+		// connection does — by a reset too: a server that refuses a
+		// request it did not read whole closes while the client still
+		// sends, and its kernel answers the bytes still coming with a
+		// reset, which can overtake the close (RFC 9112 section 9.6).
 		rsp.closes = true
 		got, rerr := io.CopyN(&raw, br, int64(lim.MaxBody)+1)
-		if rerr != nil && rerr != io.EOF {
+		if rerr != nil && rerr != io.EOF && !errors.Is(rerr, syscall.ECONNRESET) {
 			err = fmt.Errorf("reading a body delimited by the connection's close: %w", rerr)
 		}
 		if got > int64(lim.MaxBody) {

@@ -7,7 +7,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -179,5 +181,30 @@ func TestDoAllKeepsTheConnection(t *testing.T) {
 		if exs[1].Status != 200 || exs[1].Reused != c.reused || exs[1].Stale != c.stale {
 			t.Errorf("%d per connection: second exchange %+v", c.perConn, exs[1])
 		}
+	}
+}
+
+type failingReader struct{ err error }
+
+func (f failingReader) Read([]byte) (int, error) { return 0, f.err }
+
+// A body without a length ends when the connection does, by a reset too
+// (what a server that refused a request it did not read whole often
+// sends); a body with a length that a reset cuts short is still no
+// complete answer.
+func TestReadResponseEndedByAReset(t *testing.T) {
+	reset := &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
+	read := func(in string) (*response, error) {
+		return readResponse(bufio.NewReader(io.MultiReader(strings.NewReader(in), failingReader{reset})), ResponseLimits{})
+	}
+	rsp, err := read("HTTP/1.0 431 Request Header Fields Too Large\r\nContent-Type: text/plain\r\n\r\n431 Request Header Fields Too Large")
+	if err != nil || rsp.status != 431 || string(rsp.body) != "431 Request Header Fields Too Large" || !rsp.closes {
+		t.Errorf("close-delimited, then a reset: %v, %+v", err, rsp)
+	}
+	if _, err := read("HTTP/1.1 400 Bad Request\r\nContent-Length: 50\r\n\r\nshort"); err == nil {
+		t.Error("a body cut short of its Content-Length by a reset reads as complete")
+	}
+	if _, err := read("HTTP/1.1 400 Bad Req"); err == nil {
+		t.Error("a status line cut by a reset reads as complete")
 	}
 }

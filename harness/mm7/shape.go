@@ -1,6 +1,10 @@
 package mm7
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/mm7harness/mm7harness/internal/defaults"
+)
 
 // An XML parser's cost can grow faster than the document: libxml2 checks
 // an element's attributes for duplicates pairwise, so one element with
@@ -22,19 +26,7 @@ type ShapeLimits struct {
 var DefaultShapeLimits = ShapeLimits{MaxElements: 100000, MaxDepth: 256, MaxAttributes: 256, MaxNameBytes: 1024}
 
 func (l ShapeLimits) withDefaults() ShapeLimits {
-	d := DefaultShapeLimits
-	if l.MaxElements <= 0 {
-		l.MaxElements = d.MaxElements
-	}
-	if l.MaxDepth <= 0 {
-		l.MaxDepth = d.MaxDepth
-	}
-	if l.MaxAttributes <= 0 {
-		l.MaxAttributes = d.MaxAttributes
-	}
-	if l.MaxNameBytes <= 0 {
-		l.MaxNameBytes = d.MaxNameBytes
-	}
+	defaults.Fill(&l, DefaultShapeLimits)
 	return l
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mm7harness/mm7harness/harness/deviation"
+	"github.com/mm7harness/mm7harness/internal/defaults"
 )
 
 // Limits bound what Read accepts. Zero fields take the defaults.
@@ -22,18 +23,7 @@ type Limits struct {
 var DefaultLimits = Limits{MaxBytes: 16 << 20, MaxParts: 128, MaxDepth: 8, MaxHeaderBytes: 16 << 10}
 
 func (l Limits) withDefaults() Limits {
-	if l.MaxBytes <= 0 {
-		l.MaxBytes = DefaultLimits.MaxBytes
-	}
-	if l.MaxParts <= 0 {
-		l.MaxParts = DefaultLimits.MaxParts
-	}
-	if l.MaxDepth <= 0 {
-		l.MaxDepth = DefaultLimits.MaxDepth
-	}
-	if l.MaxHeaderBytes <= 0 {
-		l.MaxHeaderBytes = DefaultLimits.MaxHeaderBytes
-	}
+	defaults.Fill(&l, DefaultLimits)
 	return l
 }
 

@@ -31,7 +31,9 @@ import (
 	"github.com/mm7harness/mm7harness/harness/swa"
 )
 
-//go:embed manifest.json 5.5.0 6.8.0
+// The corpus folders are named for the flavours (mm7.Flavours).
+//
+//go:embed manifest.json [0-9]*.[0-9]*.[0-9]*
 var files embed.FS
 
 var load = sync.OnceValues(func() (*Manifest, error) {
@@ -67,7 +69,7 @@ func Get(id string) (*Case, error) {
 
 // Filter selects cases; empty fields match everything.
 type Filter struct {
-	Flavour string
+	Flavour mm7.Flavour
 	Kind    Kind
 	Origin  Origin
 	Outcome Outcome
@@ -79,7 +81,7 @@ type Filter struct {
 func Select(f Filter) []*Case {
 	var out []*Case
 	for _, c := range All() {
-		if f.Flavour != "" && c.Flavour != f.Flavour ||
+		if !f.Flavour.IsZero() && c.Flavour != f.Flavour ||
 			f.Kind != "" && c.Kind != f.Kind ||
 			f.Origin != "" && c.Origin != f.Origin ||
 			f.Outcome != "" && c.Expect.Outcome != f.Outcome ||

@@ -57,7 +57,7 @@ func TestManifestDescribesTheFiles(t *testing.T) {
 	seen := map[string]bool{}
 	inManifest := map[string]bool{}
 	for _, c := range corpus.All() {
-		if seen[c.ID] || !idPattern.MatchString(c.ID) || !strings.HasPrefix(c.ID, strings.ReplaceAll(c.Flavour, ".", "")) {
+		if seen[c.ID] || !idPattern.MatchString(c.ID) || !strings.HasPrefix(c.ID, c.Flavour.ID+"-") {
 			t.Errorf("%s: duplicate or malformed id", c.ID)
 		}
 		seen[c.ID] = true
@@ -70,7 +70,7 @@ func TestManifestDescribesTheFiles(t *testing.T) {
 		if c.Generator != "" {
 			continue
 		}
-		if want := filepath.ToSlash(filepath.Join(c.Flavour, string(c.Kind), c.ID+".http")); c.File != want {
+		if want := filepath.ToSlash(filepath.Join(c.Flavour.Name, string(c.Kind), c.ID+".http")); c.File != want {
 			t.Errorf("%s: file %s, want %s", c.ID, c.File, want)
 		}
 		inManifest[c.File] = true
@@ -119,7 +119,7 @@ func TestEveryCaseReadsAsTheManifestSays(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			v, err := build.Judge(r, c.Kind, c.Version(), schemas)
+			v, err := build.Judge(r, c.Kind, c.Flavour, schemas)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -171,7 +171,7 @@ func officialSchemas(t *testing.T) *xsd.Schemas {
 		}
 		t.Skipf("SKIPPED: official schemas not found in %s", dir)
 	}
-	s, err := xsd.LoadDir(dir, mm7.Rel5MM7v1_2, mm7.Rel6MM7v1_4)
+	s, err := xsd.LoadDir(dir, mm7.Flavour550.Release, mm7.Flavour680.Release)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,15 +253,15 @@ func TestBothFlavoursGetTheSameNegatives(t *testing.T) {
 			continue
 		}
 		name := strings.SplitN(c.ID, "-", 2)[1]
-		names[name] = append(names[name], c.Flavour)
+		names[name] = append(names[name], c.Flavour.Name)
 	}
 	for name, fl := range names {
 		if len(fl) != 2 {
 			t.Errorf("%s exists for %v only", name, fl)
 		}
 	}
-	n5 := len(corpus.Select(corpus.Filter{Origin: corpus.OriginNegative, Flavour: "5.5.0"}))
-	n6 := len(corpus.Select(corpus.Filter{Origin: corpus.OriginNegative, Flavour: "6.8.0"}))
+	n5 := len(corpus.Select(corpus.Filter{Origin: corpus.OriginNegative, Flavour: mm7.Flavour550}))
+	n6 := len(corpus.Select(corpus.Filter{Origin: corpus.OriginNegative, Flavour: mm7.Flavour680}))
 	if n5 < 40 || n6 < 40 {
 		t.Errorf("negatives: 5.5.0 %d, 6.8.0 %d", n5, n6)
 	}
@@ -294,8 +294,8 @@ func TestCoverage(t *testing.T) {
 	if n := len(corpus.Select(corpus.Filter{Origin: corpus.OriginNegative})); n < 40 {
 		t.Errorf("%d negative cases, want at least 40", n)
 	}
-	for _, v := range mm7.Versions() {
-		f := strings.ReplaceAll(v.Name, ".", "")
+	for _, v := range mm7.Flavours() {
+		f := v.ID
 		for _, id := range []string{"mo-seed", "mo-jpeg", "mo-png", "mo-gif", "mo-3gpp", "mo-amr", "mo-text", "mo-smil",
 			"mo-enc-base64", "mo-enc-binary", "mo-enc-8bit", "mo-enc-quoted-printable", "mo-cid-bare", "mo-cid-bracketed",
 			"mo-content-location", "mo-no-subject", "mo-long-subject", "mo-from-e164", "mo-from-10-digit", "mo-from-11-digit",
@@ -315,7 +315,7 @@ func TestCoverage(t *testing.T) {
 		}
 		// Sizes weighted to the 300 KB - 1 MB carriers use.
 		inBand := 0
-		for _, c := range corpus.Select(corpus.Filter{Flavour: v.Name, IDs: []string{f + "-mo-size-*"}}) {
+		for _, c := range corpus.Select(corpus.Filter{Flavour: v, IDs: []string{f + "-mo-size-*"}}) {
 			if c.Size >= 300<<10 && c.Size <= 1<<20 {
 				inBand++
 			}
@@ -360,7 +360,7 @@ func TestStampGivesFreshValidMessages(t *testing.T) {
 	if bytes.Equal(raw1, raw2) {
 		t.Error("two stamps gave the same bytes")
 	}
-	v, err := build.Judge(bytes.NewReader(raw1), c.Kind, c.Version(), schemas)
+	v, err := build.Judge(bytes.NewReader(raw1), c.Kind, c.Flavour, schemas)
 	if err != nil || v.Failure != "" || !v.SchemaValid {
 		t.Errorf("stamped message no longer valid: %+v %v", v, err)
 	}
@@ -373,7 +373,7 @@ func TestStampGivesFreshValidMessages(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.ID, err)
 		}
-		v, err := build.Judge(bytes.NewReader(raw), c.Kind, c.Version(), schemas)
+		v, err := build.Judge(bytes.NewReader(raw), c.Kind, c.Flavour, schemas)
 		if err != nil || v.SchemaValid != c.SchemaValid || !slices.Equal(v.Deviations, c.Deviations) {
 			t.Errorf("%s: stamped case reads as %+v %v", c.ID, v, err)
 		}
@@ -427,12 +427,12 @@ func TestRequest(t *testing.T) {
 
 func TestSelect(t *testing.T) {
 	all := corpus.All()
-	dlr := corpus.Select(corpus.Filter{Flavour: "5.5.0", Kind: corpus.KindDeliveryReport})
+	dlr := corpus.Select(corpus.Filter{Flavour: mm7.Flavour550, Kind: corpus.KindDeliveryReport})
 	if len(dlr) == 0 || len(dlr) >= len(all) {
 		t.Fatalf("%d of %d", len(dlr), len(all))
 	}
 	for _, c := range dlr {
-		if c.Flavour != "5.5.0" || c.Kind != corpus.KindDeliveryReport {
+		if c.Flavour != mm7.Flavour550 || c.Kind != corpus.KindDeliveryReport {
 			t.Errorf("%s selected", c.ID)
 		}
 	}

@@ -23,7 +23,7 @@ type generated struct {
 const genBoundary = "----=_Part_0_1000000000.1764460800000"
 
 // genSOAP is the MO every generated case carries, in flavour v.
-func genSOAP(v mm7.Version) string {
+func genSOAP(v mm7.Flavour) string {
 	ns := v.Release.Namespace()
 	return `<?xml version="1.0" encoding="utf-8"?>` + "\r\n" +
 		`<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"><SOAP-ENV:Header>` +
@@ -40,7 +40,7 @@ func requestHead(contentType string, n int64, extra string) []byte {
 }
 
 // soapPart is the first part of a generated multipart body.
-func soapPart(v mm7.Version) string {
+func soapPart(v mm7.Flavour) string {
 	return "--" + genBoundary + "\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n" +
 		"Content-Id: 1.1764460800000.sun-soap.localhost\r\n\r\n" + genSOAP(v) + "\r\n"
 }
@@ -72,7 +72,7 @@ func (r *repeatReader) Read(p []byte) (int, error) {
 }
 
 // generators make the streamed cases of flavour v, by name.
-func generators(v mm7.Version) map[string]generated {
+func generators(v mm7.Flavour) map[string]generated {
 	return map[string]generated{
 		// A well-formed MO whose attachment makes the body 20 MB.
 		"body-20mb": func() generated {
@@ -121,11 +121,7 @@ func generators(v mm7.Version) map[string]generated {
 func GeneratorNames() []string { return []string{"body-20mb", "header-line-10mb", "parts-100000"} }
 
 // generator returns the generated case name of flavour.
-func generator(name, flavour string) (generated, error) {
-	v, err := mm7.ParseVersion(flavour)
-	if err != nil {
-		return generated{}, fmt.Errorf("corpus: generator %q: %w", name, err)
-	}
+func generator(name string, v mm7.Flavour) (generated, error) {
 	g, ok := generators(v)[name]
 	if !ok {
 		return generated{}, fmt.Errorf("corpus: no generator %q", name)
@@ -134,7 +130,7 @@ func generator(name, flavour string) (generated, error) {
 }
 
 // openGenerated streams a generated request.
-func openGenerated(name, flavour string) (io.Reader, int64, error) {
+func openGenerated(name string, flavour mm7.Flavour) (io.Reader, int64, error) {
 	g, err := generator(name, flavour)
 	if err != nil {
 		return nil, 0, err

@@ -104,10 +104,10 @@ type MIMEExpect struct {
 
 // Case is one entry of the manifest.
 type Case struct {
-	ID      string `json:"id"`
-	Flavour string `json:"flavour"` // "5.5.0" or "6.8.0"
-	Kind    Kind   `json:"kind"`
-	Origin  Origin `json:"origin"`
+	ID      string      `json:"id"`
+	Flavour mm7.Flavour `json:"flavour"`
+	Kind    Kind        `json:"kind"`
+	Origin  Origin      `json:"origin"`
 	// File is the request's path below corpus/; empty for a generated case.
 	File string `json:"file,omitempty"`
 	// Generator names the code that streams a generated case (one too large
@@ -130,12 +130,6 @@ type Case struct {
 	// RawOnly marks a request net/http cannot send as is (a lying
 	// Content-Length, an oversized header): send its raw bytes.
 	RawOnly bool `json:"raw_only,omitempty"`
-}
-
-// Version is the case's flavour.
-func (c *Case) Version() mm7.Version {
-	v, _ := mm7.ParseVersion(c.Flavour)
-	return v
 }
 
 // Manifest is corpus/manifest.json.

@@ -25,7 +25,7 @@ import (
 // flavour it uses, and the short codes it may send from (empty: any).
 type Account struct {
 	User, Password string
-	Version        mm7.Version
+	Flavour        mm7.Flavour
 	ShortCodes     []string
 }
 
@@ -35,11 +35,11 @@ func ParseAccount(s string) (Account, error) {
 	if len(f) < 3 || f[0] == "" {
 		return Account{}, fmt.Errorf("mockvibes: account %q: want user:password:flavour[:shortcode,…]", s)
 	}
-	v, err := mm7.ParseVersion(f[2])
+	v, err := mm7.ParseFlavour(f[2])
 	if err != nil {
 		return Account{}, err
 	}
-	a := Account{User: f[0], Password: f[1], Version: v}
+	a := Account{User: f[0], Password: f[1], Flavour: v}
 	if len(f) == 4 && f[3] != "" {
 		a.ShortCodes = strings.Split(f[3], ",")
 	}
@@ -56,17 +56,17 @@ type Report struct {
 
 // Submission is the state kept per MessageID.
 type Submission struct {
-	MessageID      string    `json:"message_id"`
-	Account        string    `json:"account"`
-	Flavour        string    `json:"flavour"`
-	TransactionID  string    `json:"transaction_id"`
-	Recipient      string    `json:"recipient"`
-	Sender         string    `json:"sender"`
-	Subject        string    `json:"subject,omitempty"`
-	DeliveryReport bool      `json:"delivery_report"`
-	CallbackURL    string    `json:"callback_url,omitempty"`
-	Received       time.Time `json:"received"`
-	Reports        []*Report `json:"reports"`
+	MessageID      string      `json:"message_id"`
+	Account        string      `json:"account"`
+	Flavour        mm7.Flavour `json:"flavour"`
+	TransactionID  string      `json:"transaction_id"`
+	Recipient      string      `json:"recipient"`
+	Sender         string      `json:"sender"`
+	Subject        string      `json:"subject,omitempty"`
+	DeliveryReport bool        `json:"delivery_report"`
+	CallbackURL    string      `json:"callback_url,omitempty"`
+	Received       time.Time   `json:"received"`
+	Reports        []*Report   `json:"reports"`
 }
 
 // Gateway is the mock Vibes submit endpoint (POST /mm7) with its control
@@ -304,7 +304,7 @@ func plan(s *Submission, override string) []*Report {
 // callBack sends the planned reports in order, each with Vibes' retry
 // policy, stopping if one is never acknowledged.
 func (g *Gateway) callBack(s *Submission) {
-	v, _ := mm7.ParseVersion(s.Flavour)
+	v := s.Flavour
 	for i, rep := range s.Reports {
 		if i > 0 {
 			time.Sleep(g.ReportDelay)
@@ -362,7 +362,7 @@ func writeXML(w http.ResponseWriter, status int, b []byte) {
 // answerError answers as Vibes does on failure: a SOAP Fault carrying an
 // RSErrorRsp with the status (Vibes does not document which form it uses;
 // a Fault is what 3GPP prescribes).
-func (g *Gateway) answerError(w http.ResponseWriter, httpStatus int, v mm7.Version, tid string, code mm7.StatusCode, text string) {
+func (g *Gateway) answerError(w http.ResponseWriter, httpStatus int, v mm7.Flavour, tid string, code mm7.StatusCode, text string) {
 	fc := "Client"
 	if code.VibesRetryable() {
 		fc = "Server"

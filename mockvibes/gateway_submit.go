@@ -34,7 +34,7 @@ func (g *Gateway) submit(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	got, ok := g.readSubmit(w, r, acct.Version)
+	got, ok := g.readSubmit(w, r, acct.Flavour)
 	if !ok {
 		return
 	}
@@ -83,10 +83,10 @@ func (g *Gateway) admit(w http.ResponseWriter, r *http.Request) (Account, bool) 
 	}
 	acct, ok := g.account(r)
 	if !ok {
-		g.answerError(w, http.StatusUnauthorized, mm7.V680, "", mm7.StatusImproperIdentification, "Authentication error - check username and password")
+		g.answerError(w, http.StatusUnauthorized, mm7.NewestFlavour(), "", mm7.StatusImproperIdentification, "Authentication error - check username and password")
 		return Account{}, false
 	}
-	v := acct.Version
+	v := acct.Flavour
 	if g.fault(GatewayCapacity) {
 		g.answerError(w, http.StatusInternalServerError, v, "", mm7.VibesPlatformCapacity, "Platform reached capacity - retry in a few minutes")
 		return Account{}, false
@@ -108,7 +108,7 @@ func (g *Gateway) admit(w http.ResponseWriter, r *http.Request) (Account, bool) 
 // flavour v, answering what cannot be read with Vibes' status for it
 // (vibesStatus). It returns the request only when it holds a SubmitReq
 // that read whole.
-func (g *Gateway) readSubmit(w http.ResponseWriter, r *http.Request, v mm7.Version) (*receive.Request, bool) {
+func (g *Gateway) readSubmit(w http.ResponseWriter, r *http.Request, v mm7.Flavour) (*receive.Request, bool) {
 	got, err := receive.Read(r.Header.Get("Content-Type"), http.MaxBytesReader(w, r.Body, maxSubmit), r.ContentLength,
 		receive.Options{Limits: swa.Limits{MaxBytes: maxSubmit}, Expect: v, Schemas: g.schemas, Release: v.Release,
 			Serves: []mm7.Kind{mm7.KindSubmitReq}})
@@ -137,7 +137,7 @@ func (g *Gateway) readSubmit(w http.ResponseWriter, r *http.Request, v mm7.Versi
 // attachment. It answers a request that breaks one, and returns the
 // recipient and the sender of one that keeps them.
 func (g *Gateway) submitRules(w http.ResponseWriter, acct Account, tid string, req *mm7.SubmitReq, msg *swa.Message) (to, from string, ok bool) {
-	v := acct.Version
+	v := acct.Flavour
 	all := req.Recipients.All()
 	if len(all) > 1 {
 		g.answerError(w, http.StatusInternalServerError, v, tid, mm7.StatusMultipleAddressesNotSupported, "Multiple recipients error: only one recipient is allowed")
@@ -164,14 +164,14 @@ func (g *Gateway) submitRules(w http.ResponseWriter, acct Account, tid string, r
 // acceptSubmit records the submission, answers SubmitRsp with its new
 // MessageID, then sends the delivery reports it plans in the background.
 func (g *Gateway) acceptSubmit(w http.ResponseWriter, r *http.Request, acct Account, tid string, req *mm7.SubmitReq, to, from string) {
-	v := acct.Version
+	v := acct.Flavour
 	callback := r.Header.Get("X-Vibes-DlrCallbackUrl")
 	if len(callback) > maxCallbackURL {
 		g.Logger.Warn("submit: no delivery reports: the callback URL is longer than the mock keeps", "bytes", len(callback))
 		callback = ""
 	}
 	sub := &Submission{
-		MessageID: newUUID(), Account: acct.User, Flavour: v.Name, TransactionID: clipText(tid), Recipient: clipText(to), Sender: clipText(from),
+		MessageID: newUUID(), Account: acct.User, Flavour: v, TransactionID: clipText(tid), Recipient: clipText(to), Sender: clipText(from),
 		Subject: clipText(req.Subject), DeliveryReport: req.DeliveryReport != nil && *req.DeliveryReport,
 		CallbackURL: callback, Received: time.Now(),
 	}

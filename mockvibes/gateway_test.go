@@ -23,6 +23,7 @@ import (
 	"github.com/mm7harness/mm7harness/harness/xsd"
 	"github.com/mm7harness/mm7harness/mockvibes"
 	"github.com/mm7harness/mm7harness/reference"
+	"github.com/mm7harness/mm7harness/reference/referencetest"
 )
 
 func official(t *testing.T) *xsd.Schemas {
@@ -41,20 +42,14 @@ func official(t *testing.T) *xsd.Schemas {
 }
 
 func receiver(t *testing.T) *reference.Server {
-	s, err := reference.NewServer(reference.ServerConfig{DB: filepath.Join(t.TempDir(), "r.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Start()
-	t.Cleanup(func() { s.Close() })
-	return s
+	return referencetest.Start(t, reference.ServerConfig{})
 }
 
 func gateway(t *testing.T, g *mockvibes.Gateway) *httptest.Server {
 	if g.Accounts == nil {
 		g.Accounts = []mockvibes.Account{
-			{User: "VibesUser", Password: "Password123", Version: mm7.V680},
-			{User: "Legacy", Password: "pw", Version: mm7.V550, ShortCodes: []string{"63901"}},
+			{User: "VibesUser", Password: "Password123", Flavour: mm7.Flavour680},
+			{User: "Legacy", Password: "pw", Flavour: mm7.Flavour550, ShortCodes: []string{"63901"}},
 		}
 	}
 	if g.RetryInterval == 0 {

@@ -47,7 +47,7 @@ type Config struct {
 	// Expect is the flavour the account uses. A message in the other
 	// flavour's namespace is still accepted (Vibes' own 5.5.0 example uses
 	// REL-6) and noted; zero accepts either without comment.
-	Expect mm7.Version
+	Expect mm7.Flavour
 	// User and Password, when set, require HTTP Basic credentials (4001
 	// otherwise). Vibes' callbacks do not document them: prefer AllowIPs
 	// and client certificates.
@@ -196,25 +196,7 @@ func (h *Handler) serveMM7(w http.ResponseWriter, r *http.Request) {
 		}
 		h.finish(r, ex, time.Since(start))
 	}()
-	if !h.allowed(r) {
-		ex.outcome, ex.httpStatus = "forbidden", http.StatusForbidden
-		plainError(w, "403 forbidden: this address may not send MM7 requests", http.StatusForbidden)
-		return
-	}
-	if r.Method == http.MethodGet && h.cfg.Lenient {
-		ex.outcome, ex.httpStatus = "get", http.StatusOK
-		plainError(w, "MM7 endpoint: POST MM7 requests here", http.StatusOK)
-		return
-	}
-	if r.Method != http.MethodPost {
-		ex.outcome, ex.httpStatus = "method", http.StatusMethodNotAllowed
-		w.Header().Set("Allow", http.MethodPost)
-		plainError(w, "405 method not allowed: MM7 requests are POSTed", http.StatusMethodNotAllowed)
-		return
-	}
-	if h.cfg.User != "" && !h.authorized(r) {
-		w.Header().Set("WWW-Authenticate", `Basic realm="mm7"`)
-		h.fault(w, ex, faultArgs{code: mm7.StatusImproperIdentification, httpStatus: http.StatusUnauthorized, details: "bad or missing Basic credentials"})
+	if !h.admit(w, r, ex) {
 		return
 	}
 	held := &reservation{b: h.inflight}
@@ -233,7 +215,7 @@ func (h *Handler) serveMM7(w http.ResponseWriter, r *http.Request) {
 	}
 	args := faultArgs{}
 	if env != nil {
-		ex.tid, args.tid, args.version, args.release = env.TransactionID, env.TransactionID, env.Version, env.Release
+		ex.tid, args.tid, args.flavour, args.release = env.TransactionID, env.TransactionID, env.Flavour, env.Release
 		if env.Message != nil {
 			ex.kind = string(env.Message.Kind())
 		}
@@ -268,6 +250,34 @@ func (h *Handler) serveMM7(w http.ResponseWriter, r *http.Request) {
 		ex.outcome = "duplicate"
 	}
 	h.answer(w, ex, env)
+}
+
+// admit answers a request the receiver does not read — from an address
+// not allowed, not a POST, without the credentials — and says whether
+// it may be read.
+func (h *Handler) admit(w http.ResponseWriter, r *http.Request, ex *exchange) bool {
+	if !h.allowed(r) {
+		ex.outcome, ex.httpStatus = "forbidden", http.StatusForbidden
+		plainError(w, "403 forbidden: this address may not send MM7 requests", http.StatusForbidden)
+		return false
+	}
+	if r.Method == http.MethodGet && h.cfg.Lenient {
+		ex.outcome, ex.httpStatus = "get", http.StatusOK
+		plainError(w, "MM7 endpoint: POST MM7 requests here", http.StatusOK)
+		return false
+	}
+	if r.Method != http.MethodPost {
+		ex.outcome, ex.httpStatus = "method", http.StatusMethodNotAllowed
+		w.Header().Set("Allow", http.MethodPost)
+		plainError(w, "405 method not allowed: MM7 requests are POSTed", http.StatusMethodNotAllowed)
+		return false
+	}
+	if h.cfg.User != "" && !h.authorized(r) {
+		w.Header().Set("WWW-Authenticate", `Basic realm="mm7"`)
+		h.fault(w, ex, faultArgs{code: mm7.StatusImproperIdentification, httpStatus: http.StatusUnauthorized, details: "bad or missing Basic credentials"})
+		return false
+	}
+	return true
 }
 
 // deliveryWriter flushes what the handler writes and keeps the first
@@ -360,9 +370,9 @@ func (h *Handler) answer(w http.ResponseWriter, ex *exchange, env *mm7.Envelope)
 		return
 	}
 	req := env.Message.(mm7.Request)
-	rsp := mm7.NewResponse(req, env.Version, mm7.StatusSuccess, "Success")
-	mm7.ResponseOf(rsp).MM7Version = answerVersion(mm7.VersionOf(env.Message), env.Release)
-	b, err := mm7.Encode(&mm7.Envelope{Version: env.Version, Release: env.Release, TransactionID: env.TransactionID, Message: rsp})
+	rsp := mm7.NewResponse(req, env.Flavour, mm7.StatusSuccess, "Success")
+	mm7.ResponseOf(rsp).MM7Version = env.Flavour.AnswerMM7Version(mm7.MM7VersionOf(env.Message), env.Release)
+	b, err := mm7.Encode(&mm7.Envelope{Flavour: env.Flavour, Release: env.Release, TransactionID: env.TransactionID, Message: rsp})
 	if err != nil {
 		// Cannot happen for a message that decoded; answer plainly if it does.
 		ex.err = err.Error()
@@ -373,22 +383,13 @@ func (h *Handler) answer(w http.ResponseWriter, ex *exchange, env *mm7.Envelope)
 	writeXML(w, http.StatusOK, b)
 }
 
-// answerVersion echoes the request's MM7Version when its release allows
-// it, and otherwise uses the release's newest.
-func answerVersion(reqVersion string, r mm7.Release) string {
-	if r.AllowsMM7Version(reqVersion) {
-		return reqVersion
-	}
-	return r.DefaultMM7Version()
-}
-
 type faultArgs struct {
 	code       mm7.StatusCode
 	details    string
 	faultCode  string
 	httpStatus int
 	tid        string
-	version    mm7.Version
+	flavour    mm7.Flavour
 	release    mm7.Release
 }
 
@@ -401,14 +402,14 @@ func (h *Handler) fault(w http.ResponseWriter, ex *exchange, a faultArgs) {
 	if a.faultCode == "" {
 		a.faultCode = faultCode(a.code)
 	}
-	if a.version.IsZero() {
-		a.version = h.cfg.Expect
-		if a.version.IsZero() {
-			a.version = mm7.V680
+	if a.flavour.IsZero() {
+		a.flavour = h.cfg.Expect
+		if a.flavour.IsZero() {
+			a.flavour = mm7.NewestFlavour()
 		}
 	}
 	if a.release == "" || !a.release.Known() {
-		a.release = a.version.Release
+		a.release = a.flavour.Release
 	}
 	ex.outcome, ex.status, ex.httpStatus = "rejected", a.code, a.httpStatus
 	if ex.err == "" {
@@ -421,7 +422,7 @@ func (h *Handler) fault(w http.ResponseWriter, ex *exchange, a faultArgs) {
 			Status:     mm7.Status{Code: a.code, Text: a.code.Text(), Details: detailsOf(a.details)},
 		}}
 	}
-	b, err := mm7.Encode(&mm7.Envelope{Version: a.version, Release: a.release, TransactionID: a.tid, Message: f})
+	b, err := mm7.Encode(&mm7.Envelope{Flavour: a.flavour, Release: a.release, TransactionID: a.tid, Message: f})
 	if err != nil {
 		plainError(w, f.String, a.httpStatus)
 		return
@@ -493,7 +494,7 @@ func (h *Handler) authorized(r *http.Request) bool {
 // record turns a decoded request into what is stored.
 func (h *Handler) record(r *http.Request, msg *swa.Message, env *mm7.Envelope) *Record {
 	rec := &Record{
-		ReceivedAt: time.Now(), Kind: string(env.Message.Kind()), Flavour: env.Version.Name, Release: string(env.Release),
+		ReceivedAt: time.Now(), Kind: string(env.Message.Kind()), Flavour: env.Flavour.Name, Release: string(env.Release),
 		TransactionID: env.TransactionID, ContentType: r.Header.Get("Content-Type"), SOAP: msg.SOAP(),
 	}
 	if h.cfg.StoreRaw {

@@ -26,22 +26,17 @@ import (
 	"github.com/mm7harness/mm7harness/harness/swa"
 	"github.com/mm7harness/mm7harness/harness/xsd"
 	"github.com/mm7harness/mm7harness/reference"
+	"github.com/mm7harness/mm7harness/reference/referencetest"
 )
 
 // start runs a receiver on a free loopback port with a fresh database.
 func start(t testing.TB, edit func(*reference.ServerConfig)) *reference.Server {
 	t.Helper()
-	cfg := reference.ServerConfig{DB: filepath.Join(t.TempDir(), "mm7.db"), ReadTimeout: 3 * time.Second, ReadHeaderTimeout: 2 * time.Second}
+	cfg := reference.ServerConfig{ReadTimeout: 3 * time.Second, ReadHeaderTimeout: 2 * time.Second}
 	if edit != nil {
 		edit(&cfg)
 	}
-	s, err := reference.NewServer(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Start()
-	t.Cleanup(func() { s.Close() })
-	return s
+	return referencetest.Start(t, cfg)
 }
 
 // exchange is what a raw send got back; Closed means no answer at all.
@@ -198,9 +193,9 @@ func TestEveryPositiveCaseIsAcceptedAndStored(t *testing.T) {
 			continue
 		}
 		wantKind := map[corpus.Kind]mm7.Kind{corpus.KindDeliver: mm7.KindDeliverRsp, corpus.KindDeliveryReport: mm7.KindDeliveryReportRsp, corpus.KindReadReply: mm7.KindReadReplyRsp}[c.Kind]
-		wantRel := c.Version().Release
+		wantRel := c.Flavour.Release
 		if slices.Contains(c.Deviations, mm7.DevNamespaceNotFlavour) {
-			wantRel = mm7.Rel6MM7v1_4 // answered in the request's own namespace
+			wantRel = mm7.Flavour680.Release // answered in the request's own namespace
 		}
 		if env.Message.Kind() != wantKind || env.Release != wantRel {
 			t.Errorf("%s: answered %s in %s, want %s in %s", c.ID, env.Message.Kind(), env.Release, wantKind, wantRel)
@@ -471,7 +466,7 @@ func TestLenientReceiverAcceptsWhatTheRFCsAllow(t *testing.T) {
 		c.Lenient, c.MaxBody, c.MaxHeaderBytes = true, 64<<20, 16<<20
 		c.Limits = swa.Limits{MaxParts: 200000, MaxDepth: 64, MaxHeaderBytes: 4 << 20}
 	})
-	for _, c := range corpus.Select(corpus.Filter{Flavour: "6.8.0", Origin: corpus.OriginNegative}) {
+	for _, c := range corpus.Select(corpus.Filter{Flavour: mm7.Flavour680, Origin: corpus.OriginNegative}) {
 		ex, _ := sendCase(t, s, c)
 		switch {
 		case c.Expect.Outcome == corpus.Survive && c.ID != "680-neg-method-get":

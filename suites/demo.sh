@@ -20,13 +20,13 @@ done
 echo "reference receiver on http://127.0.0.1:$port/mm7 (store $work/mm7.db)"
 
 status=0
-for v in 5.5.0 6.8.0; do
+for v in $("$bin" flavours --names); do
   echo
   echo "=== certifying MM7 $v ==="
-  "$bin" certify --endpoint "http://127.0.0.1:$port/mm7" --mm7-version "$v" \
+  "$bin" certify --endpoint "http://127.0.0.1:$port/mm7" --flavour "$v" \
     --report-dir "$work/report-$v" 2>"$work/certify-$v.log" || status=$?
 done
 echo
-echo "reports: $work/report-5.5.0/report.html and $work/report-6.8.0/report.html"
+echo "reports: $work/report-<flavour>/report.html"
 echo "receiver log: $work/receiver.log"
 exit $status

@@ -12,19 +12,23 @@ import (
 // TestCertifyEndpoint runs the certification under go test, for users who
 // prefer it to the binary:
 //
-//	MM7HARNESS_ENDPOINT=http://127.0.0.1:8080/mm7 MM7HARNESS_MM7_VERSION=6.8.0 \
+//	MM7HARNESS_ENDPOINT=http://127.0.0.1:8080/mm7 MM7HARNESS_FLAVOUR=6.8.0 \
 //	  go test ./suites -run TestCertifyEndpoint -v
 func TestCertifyEndpoint(t *testing.T) {
 	endpoint := os.Getenv("MM7HARNESS_ENDPOINT")
 	if endpoint == "" {
-		t.Skip("SKIPPED: set MM7HARNESS_ENDPOINT (and MM7HARNESS_MM7_VERSION) to certify an endpoint under go test")
+		t.Skip("SKIPPED: set MM7HARNESS_ENDPOINT (and MM7HARNESS_FLAVOUR) to certify an endpoint under go test")
 	}
-	v, err := mm7.ParseVersion(os.Getenv("MM7HARNESS_MM7_VERSION"))
+	name := os.Getenv("MM7HARNESS_FLAVOUR")
+	if name == "" {
+		name = os.Getenv("MM7HARNESS_MM7_VERSION") // the first spelling
+	}
+	v, err := mm7.ParseFlavour(name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	profile := check.Profile(os.Getenv("MM7HARNESS_PROFILE"))
-	out, err := suites.Run(suites.Config{Endpoint: endpoint, Version: v, Profile: profile, Negatives: true, Progress: os.Stderr})
+	out, err := suites.Run(suites.Config{Endpoint: endpoint, Flavour: v, Profile: profile, Negatives: true, Progress: os.Stderr})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -154,7 +154,7 @@ func (r *run) baseline() check.Answer {
 // input is what the answer checks judge: the request as sent and the
 // answer.
 func (r *run) input(ex *Exchange) *check.Input {
-	in := &check.Input{Version: r.cfg.Version, Profile: r.cfg.Profile, Budget: r.cfg.Budget, Schemas: r.cfg.Schemas,
+	in := &check.Input{Flavour: r.cfg.Flavour, Profile: r.cfg.Profile, Budget: r.cfg.Budget, Schemas: r.cfg.Schemas,
 		Answer: ex.answer, TransactionID: ex.TransactionID}
 	in.Request, in.RequestRel, in.RequestMM7 = requestFacts(ex.request)
 	return in

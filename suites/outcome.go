@@ -44,7 +44,7 @@ type Outcome struct {
 }
 
 func newOutcome(cfg *Config, start time.Time, results []*CheckResult, pl *plan) *Outcome {
-	out := &Outcome{Endpoint: cfg.Endpoint, Flavour: cfg.Version.Name, Profile: string(cfg.Profile), Started: start,
+	out := &Outcome{Endpoint: cfg.Endpoint, Flavour: cfg.Flavour.Name, Profile: string(cfg.Profile), Started: start,
 		Duration: time.Since(start), Budget: cfg.Budget, Grace: cfg.Grace, BadInputTimeout: cfg.BadInputTimeout, MaxAnswer: cfg.MaxAnswer,
 		Counts: map[string]int{}, Checks: results, Exchanges: pl.exchanges}
 	if pl.stopped != nil {

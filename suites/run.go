@@ -12,6 +12,7 @@ import (
 	"github.com/onsi/gomega"
 
 	"github.com/mm7harness/mm7harness/harness/xsd"
+	"github.com/mm7harness/mm7harness/internal/term"
 )
 
 // run is the state of the one run a process makes.
@@ -49,8 +50,8 @@ func Run(cfg Config) (*Outcome, error) {
 		}
 		cfg.Schemas = s
 	}
-	if !cfg.Schemas.Has(cfg.Version.Release) {
-		return nil, fmt.Errorf("suites: the schemas have no %s", cfg.Version.Release)
+	if !cfg.Schemas.Has(cfg.Flavour.Release) {
+		return nil, fmt.Errorf("suites: the schemas have no %s", cfg.Flavour.Release)
 	}
 	sel, err := newSelection(&cfg)
 	if err != nil {
@@ -89,7 +90,7 @@ func Run(cfg Config) (*Outcome, error) {
 		suite.RandomSeed = cfg.Seed
 	}
 	rep.Succinct = true
-	rep.NoColor = !isTerminal(cfg.Progress)
+	rep.NoColor = !term.Is(cfg.Progress)
 
 	// Ginkgo has no option for where its console reporter writes: it
 	// writes to formatter.ColorableStdOut, which RunSpecs reads when it
@@ -98,7 +99,7 @@ func Run(cfg Config) (*Outcome, error) {
 	stdout := formatter.ColorableStdOut
 	formatter.ColorableStdOut = ginkgoOutput(cfg.Progress)
 	defer func() { formatter.ColorableStdOut = stdout }()
-	ginkgo.RunSpecs(&ginkgoT{}, fmt.Sprintf("MM7 %s certification of %s", cfg.Version.Name, cfg.Endpoint), suite, rep)
+	ginkgo.RunSpecs(&ginkgoT{}, fmt.Sprintf("MM7 %s certification of %s", cfg.Flavour.Name, cfg.Endpoint), suite, rep)
 
 	out := newOutcome(&r.cfg, start, r.collect(), r.plan)
 	return out, nil
@@ -115,14 +116,4 @@ func ginkgoOutput(w io.Writer) io.Writer {
 		return formatter.ColorableStdErr
 	}
 	return w
-}
-
-// isTerminal reports whether w is a terminal, which gets colours.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/mm7harness/mm7harness/harness/swa"
 	"github.com/mm7harness/mm7harness/harness/xsd"
 	"github.com/mm7harness/mm7harness/reference"
+	"github.com/mm7harness/mm7harness/reference/referencetest"
 	"github.com/mm7harness/mm7harness/suites/internal/broken"
 	"github.com/mm7harness/mm7harness/suites/internal/peers"
 )
@@ -121,17 +122,10 @@ func certify(t *testing.T, args ...string) *outcome {
 
 func startReference(t *testing.T, cfg reference.ServerConfig) *reference.Server {
 	t.Helper()
-	cfg.DB = filepath.Join(t.TempDir(), "r.db")
 	if cfg.ReadTimeout == 0 {
 		cfg.ReadTimeout = 2 * time.Second
 	}
-	s, err := reference.NewServer(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Start()
-	t.Cleanup(func() { s.Close() })
-	return s
+	return referencetest.Start(t, cfg)
 }
 
 // wrap serves a defect (or a correct variant) around a reference handler.
@@ -167,7 +161,7 @@ func TestReferenceReceiverCertifies(t *testing.T) {
 	for _, mode := range []reference.ResponseMode{reference.ResponseSOAP, reference.ResponseBlank} {
 		s := startReference(t, reference.ServerConfig{Config: reference.Config{Response: mode}})
 		for _, v := range []string{"5.5.0", "6.8.0"} {
-			o := certify(t, "--endpoint", s.URL, "--mm7-version", v)
+			o := certify(t, "--endpoint", s.URL, "--flavour", v)
 			conformant(t, string(mode)+" "+v, o)
 			if !strings.Contains(o.stdout, "CONFORMANT") {
 				t.Errorf("%s %s: no verdict in the summary:\n%s", mode, v, o.stdout)
@@ -182,7 +176,7 @@ func TestReferenceReceiverCertifies(t *testing.T) {
 	}
 	s := startReference(t, reference.ServerConfig{})
 	for _, v := range []string{"5.5.0", "6.8.0"} {
-		conformant(t, "strict "+v, certify(t, "--endpoint", s.URL, "--mm7-version", v, "--profile", "strict"))
+		conformant(t, "strict "+v, certify(t, "--endpoint", s.URL, "--flavour", v, "--profile", "strict"))
 	}
 }
 
@@ -207,7 +201,7 @@ func TestCorrectButDifferentEndpointsAreConformant(t *testing.T) {
 	for _, d := range broken.Correct {
 		url := wrap(t, d)
 		for _, v := range []string{"5.5.0", "6.8.0"} {
-			conformant(t, d.Name+" "+v, certify(t, "--endpoint", url, "--mm7-version", v))
+			conformant(t, d.Name+" "+v, certify(t, "--endpoint", url, "--flavour", v))
 		}
 	}
 	lenient := startReference(t, reference.ServerConfig{
@@ -215,7 +209,7 @@ func TestCorrectButDifferentEndpointsAreConformant(t *testing.T) {
 			Limits: swa.Limits{MaxParts: 200000, MaxDepth: 64, MaxHeaderBytes: 4 << 20}},
 		MaxHeaderBytes: 16 << 20})
 	for _, v := range []string{"5.5.0", "6.8.0"} {
-		o := certify(t, "--endpoint", lenient.URL, "--mm7-version", v)
+		o := certify(t, "--endpoint", lenient.URL, "--flavour", v)
 		conformant(t, "lenient "+v, o)
 		// It accepted every survive case, and was judged on each.
 		accepted := map[string]bool{}
@@ -243,14 +237,14 @@ func TestSAAJEndpoint(t *testing.T) {
 	url := peers.StartSAAJ(t, peers.SAAJOptions{})
 	for _, v := range []string{"5.5.0", "6.8.0"} {
 		for _, profile := range []string{"vibes", "strict"} {
-			o := certify(t, "--endpoint", url, "--mm7-version", v, "--profile", profile)
+			o := certify(t, "--endpoint", url, "--flavour", v, "--profile", profile)
 			conformant(t, "SAAJ "+v+" "+profile, o)
 			t.Logf("SAAJ %s %s: %v in %v; warnings %v", v, profile, o.report.Counts, o.took.Round(time.Millisecond), o.ids("warn"))
 		}
 	}
 	wrong := peers.StartSAAJ(t, peers.SAAJOptions{WrongTransactionID: true})
 	for _, v := range []string{"5.5.0", "6.8.0"} {
-		o := certify(t, "--endpoint", wrong, "--mm7-version", v)
+		o := certify(t, "--endpoint", wrong, "--flavour", v)
 		if o.code != 1 || !slices.Equal(o.failedIDs(), []string{"rsp-transaction-id"}) {
 			t.Errorf("SAAJ echoing a wrong TransactionID, %s: exit %d, failed %v; want exactly rsp-transaction-id\n%s", v, o.code, o.failedIDs(), o.stdout)
 		}
@@ -270,7 +264,7 @@ func TestBrokenEndpointsFailTheirCheck(t *testing.T) {
 		}
 		t.Run(d.Name, func(t *testing.T) {
 			t.Parallel()
-			args := append([]string{"--endpoint", wrap(t, d), "--mm7-version", "6.8.0",
+			args := append([]string{"--endpoint", wrap(t, d), "--flavour", "6.8.0",
 				"--cases", "680-mo-seed,680-dlr-retrieved,680-neg-malformed-xml,680-neg-xxe-file", "--concurrency", "4"}, d.Args...)
 			o := certify(t, args...)
 			failed := o.failedIDs()
@@ -312,7 +306,7 @@ func TestSlowEndpointEndsQuickly(t *testing.T) {
 			continue
 		}
 		n++
-		o := certify(t, "--endpoint", wrap(t, d), "--mm7-version", "6.8.0")
+		o := certify(t, "--endpoint", wrap(t, d), "--flavour", "6.8.0")
 		if o.code != 1 || !slices.Equal(o.failedIDs(), []string{d.Fails}) {
 			t.Errorf("%s: exit %d, failed %v, want only %s\n%s", d.Name, o.code, o.failedIDs(), d.Fails, o.stdout)
 		}
@@ -338,7 +332,7 @@ func TestHostileAnswersStayWithinMemory(t *testing.T) {
 			continue
 		}
 		n++
-		o := certify(t, "--endpoint", wrap(t, d), "--mm7-version", "6.8.0")
+		o := certify(t, "--endpoint", wrap(t, d), "--flavour", "6.8.0")
 		if o.code != 1 || o.maxRSSKB > 300<<10 {
 			t.Errorf("%s: exit %d, peak memory %d MB", d.Name, o.code, o.maxRSSKB>>10)
 		}
@@ -356,7 +350,7 @@ func TestHostileAnswersStayWithinMemory(t *testing.T) {
 // judged. Only messages sent alone count towards stopping.
 func TestLoadTimeoutsDoNotStopTheRun(t *testing.T) {
 	t.Parallel()
-	o := certify(t, "--endpoint", wrap(t, broken.OneAtATime), "--mm7-version", "6.8.0", "--concurrency", "32",
+	o := certify(t, "--endpoint", wrap(t, broken.OneAtATime), "--flavour", "6.8.0", "--concurrency", "32",
 		"--cases", "680-mo-seed,680-dlr-retrieved,680-neg-malformed-xml,680-neg-xxe-file,680-neg-deep-nesting")
 	if o.code != 0 || o.report.Stopped != "" || !slices.Equal(o.ids("warn"), []string{"concurrency-all-answered"}) {
 		t.Errorf("exit %d, stopped %q, warnings %v\n%s", o.code, o.report.Stopped, o.ids("warn"), o.stdout)
@@ -374,12 +368,12 @@ func TestLoadTimeoutsDoNotStopTheRun(t *testing.T) {
 
 func TestExitCodes(t *testing.T) {
 	t.Parallel()
-	if o := certify(t, "--endpoint", "http://127.0.0.1:1/mm7", "--mm7-version", "6.8.0"); o.code != 3 {
+	if o := certify(t, "--endpoint", "http://127.0.0.1:1/mm7", "--flavour", "6.8.0"); o.code != 3 {
 		t.Errorf("unreachable: exit %d, want 3", o.code)
 	}
-	for _, args := range [][]string{{"--mm7-version", "6.8.0"}, {"--endpoint", "http://x/", "--mm7-version", "7"},
-		{"--endpoint", "http://x/", "--mm7-version", "6.8.0", "--profile", "lax"}, {"--endpoint", "http://x/", "--mm7-version", "6.8.0", "--skip-checks", "nope"},
-		{"--endpoint", "http://x/", "--mm7-version", "6.8.0", "--label-filter", "level:MUST &&"}} {
+	for _, args := range [][]string{{"--flavour", "6.8.0"}, {"--endpoint", "http://x/", "--flavour", "7"},
+		{"--endpoint", "http://x/", "--flavour", "6.8.0", "--profile", "lax"}, {"--endpoint", "http://x/", "--flavour", "6.8.0", "--skip-checks", "nope"},
+		{"--endpoint", "http://x/", "--flavour", "6.8.0", "--label-filter", "level:MUST &&"}} {
 		if o := certify(t, args...); o.code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, o.code)
 		}
@@ -402,7 +396,7 @@ func TestExitCodes(t *testing.T) {
 
 	// A run the harness cut short is INCOMPLETE (exit 2), never CONFORMANT.
 	s := startReference(t, reference.ServerConfig{})
-	o := certify(t, "--endpoint", s.URL, "--mm7-version", "6.8.0", "--max-duration", "1ns")
+	o := certify(t, "--endpoint", s.URL, "--flavour", "6.8.0", "--max-duration", "1ns")
 	if o.code != 2 || o.report.Verdict != "INCOMPLETE" || o.report.Counts["not-run"] == 0 || o.report.Counts["pass"] != 0 {
 		t.Errorf("--max-duration 1ns: exit %d, %s, %v", o.code, o.report.Verdict, o.report.Counts)
 	}
@@ -414,7 +408,7 @@ func TestExitCodes(t *testing.T) {
 	defer srv.Close()
 	file := filepath.Join(t.TempDir(), "a-file")
 	os.WriteFile(file, nil, 0o644)
-	cmd := exec.Command(binary, "certify", "--endpoint", srv.URL, "--mm7-version", "6.8.0", "--report-dir", file, "--quiet")
+	cmd := exec.Command(binary, "certify", "--endpoint", srv.URL, "--flavour", "6.8.0", "--report-dir", file, "--quiet")
 	err = cmd.Run()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 2 || hits.Load() != 0 {
@@ -427,7 +421,7 @@ func TestExitCodes(t *testing.T) {
 func TestSelection(t *testing.T) {
 	t.Parallel()
 	s := startReference(t, reference.ServerConfig{})
-	o := certify(t, "--endpoint", s.URL, "--mm7-version", "5.5.0", "--label-filter", "level:MUST && op:delivery-report",
+	o := certify(t, "--endpoint", s.URL, "--flavour", "5.5.0", "--label-filter", "level:MUST && op:delivery-report",
 		"--skip-checks", "rsp-status-text", "--negatives=false")
 	if o.code != 0 {
 		t.Fatalf("exit %d", o.code)
@@ -454,7 +448,8 @@ func TestSelection(t *testing.T) {
 	}
 	// Without --quiet, progress goes to standard error, Ginkgo's with the
 	// harness's, and standard output still holds the summary alone
-	// (certify checks its first line).
+	// (certify checks its first line). --mm7-version is --flavour's first
+	// spelling, still taken.
 	o = certify(t, "--endpoint", s.URL, "--mm7-version", "5.5.0", "--cases", "550-mo-seed", "--negatives=false", "--quiet=false")
 	for _, want := range []string{"message        550-mo-seed", "MM7 5.5.0 certification of " + s.URL, "SUCCESS!"} {
 		if o.code != 0 || !strings.Contains(o.stderr, want) {
@@ -465,7 +460,7 @@ func TestSelection(t *testing.T) {
 		t.Errorf("progress on standard output:\n%s", o.stdout)
 	}
 	// Nothing binding judged: no claim can be made.
-	o = certify(t, "--endpoint", s.URL, "--mm7-version", "5.5.0", "--label-filter", "level:SHOULD", "--negatives=false")
+	o = certify(t, "--endpoint", s.URL, "--flavour", "5.5.0", "--label-filter", "level:SHOULD", "--negatives=false")
 	if o.code != 2 || o.report.Verdict != "INCOMPLETE" {
 		t.Errorf("only SHOULD checks selected: exit %d, %s", o.code, o.report.Verdict)
 	}
@@ -482,7 +477,7 @@ func TestReports(t *testing.T) {
 			d = x
 		}
 	}
-	o := certify(t, "--endpoint", wrap(t, d), "--mm7-version", "5.5.0",
+	o := certify(t, "--endpoint", wrap(t, d), "--flavour", "5.5.0",
 		"--cases", "550-mo-seed,550-neg-malformed-xml,550-neg-submitreq-to-vasp,550-quirk-vibes-element-table", "--profile", "strict")
 	if o.code != 1 {
 		t.Fatalf("exit %d", o.code)

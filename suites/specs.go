@@ -18,7 +18,7 @@ const entryName = "mm7harness-result"
 // flavour. Every exchange is made before the specs run; a spec judges
 // the record and leaves its result as a report entry.
 func (r *run) declare() {
-	flavour := r.cfg.Version.Name
+	flavour := r.cfg.Flavour.Name
 	for _, p := range r.probes {
 		Describe(fmt.Sprintf("%s %s", p.kind, p.id), Label("case:"+p.id), func() {
 			for _, ck := range p.checks {

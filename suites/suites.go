@@ -25,7 +25,7 @@ import (
 // Config is one certification run.
 type Config struct {
 	Endpoint string
-	Version  mm7.Version
+	Flavour  mm7.Flavour
 	Profile  check.Profile
 	// Ops are the operations the endpoint serves; default deliver and
 	// delivery-report, what Vibes sends.
@@ -103,7 +103,7 @@ var ErrUnreachable = errors.New("suites: endpoint unreachable")
 // selectCases splits the corpus cases of the run into the valid messages
 // (and tolerated quirks) and the negative cases.
 func selectCases(cfg *Config) (positives, negatives []*corpus.Case, err error) {
-	f := corpus.Filter{Flavour: cfg.Version.Name, IDs: cfg.Cases}
+	f := corpus.Filter{Flavour: cfg.Flavour, IDs: cfg.Cases}
 	for _, c := range corpus.Select(f) {
 		if !slices.Contains(cfg.Ops, c.Kind) {
 			continue
@@ -118,7 +118,7 @@ func selectCases(cfg *Config) (positives, negatives []*corpus.Case, err error) {
 		}
 	}
 	if len(positives) == 0 {
-		return nil, nil, fmt.Errorf("suites: no positive corpus case for MM7 %s and operations %v", cfg.Version.Name, cfg.Ops)
+		return nil, nil, fmt.Errorf("suites: no positive corpus case for MM7 %s and operations %v", cfg.Flavour.Name, cfg.Ops)
 	}
 	// The valid message after bad input, and for retries: the first
 	// plain one (not a quirk).

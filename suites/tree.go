@@ -133,7 +133,7 @@ func newSelection(cfg *Config) (*selection, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &selection{filter: f, skip: cfg.SkipChecks, flavour: cfg.Version.Name}, nil
+	return &selection{filter: f, skip: cfg.SkipChecks, flavour: cfg.Flavour.Name}, nil
 }
 
 // runs reports whether the check's spec of p runs.

@@ -30,9 +30,9 @@ func judges(p *probe, ck *check.Check) bool {
 // sent, or put on a probe that cannot judge it, fails here.
 func TestEveryCheckIsProbed(t *testing.T) {
 	used := map[string]bool{}
-	for _, v := range mm7.Versions() {
+	for _, v := range mm7.Flavours() {
 		for _, profile := range []check.Profile{check.ProfileVibes, check.ProfileStrict} {
-			cfg := &Config{Version: v, Profile: profile, Negatives: true,
+			cfg := &Config{Flavour: v, Profile: profile, Negatives: true,
 				Ops: []corpus.Kind{corpus.KindDeliver, corpus.KindDeliveryReport, corpus.KindReadReply}}
 			cfg.defaults()
 			positives, negatives, err := selectCases(cfg)

@@ -12,7 +12,6 @@ import (
 
 	"github.com/mm7harness/mm7harness/corpus"
 	"github.com/mm7harness/mm7harness/harness/check"
-	"github.com/mm7harness/mm7harness/harness/mm7"
 	"github.com/mm7harness/mm7harness/harness/xsd"
 	"github.com/mm7harness/mm7harness/mockvibes"
 	"github.com/mm7harness/mm7harness/suites"
@@ -26,103 +25,110 @@ const (
 	exitUnreachable = 3
 )
 
-func splitList(s string) []string {
-	var out []string
-	for _, x := range strings.Split(s, ",") {
-		if x = strings.TrimSpace(x); x != "" {
-			out = append(out, x)
-		}
-	}
-	return out
+// certifyArgs are certify's flags: those of suites.Config bound to it,
+// and the ones read into it once parsed.
+type certifyArgs struct {
+	cfg                            suites.Config
+	profile, ops, cases, skip      string
+	reportDir, schemaDir           string
+	insecure, quiet, list, timeout bool
 }
 
-func runCertify(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("certify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	endpoint := fs.String("endpoint", "", "the MM7 endpoint `URL` to certify (required)")
-	version := fs.String("mm7-version", "", "the flavour the account uses: 5.5.0 or 6.8.0 (required)")
-	profile := fs.String("profile", "vibes", "`vibes` (what Vibes accepts: a blank 200 passes, SHOULD failures warn) or strict (3GPP: a schema-valid SOAP answer, SHOULD failures fail)")
-	ops := fs.String("ops", "deliver,delivery-report", "the `operations` the endpoint serves: deliver, delivery-report, read-reply")
-	cases := fs.String("cases", "", "only these corpus case `IDs` (a trailing * matches a prefix)")
-	labels := fs.String("label-filter", "", "a Ginkgo label `expression`, e.g. 'level:MUST && op:deliver'")
-	skip := fs.String("skip-checks", "", "comma-separated check `IDs` to skip (reported as skipped)")
-	reportDir := fs.String("report-dir", "mm7harness-report", "write junit.xml, report.json, report.html and the raw exchanges into `DIR`")
-	schemaDir := fs.String("schema-dir", "", "judge answers against the schema files in `DIR` (e.g. 3GPP's) instead of the embedded ones")
-	budget := fs.Duration("latency-budget", mockvibes.VibesTimeout, "answers to valid messages must come within this (Vibes: 2s); each is cut off at the budget plus a grace")
-	badInput := fs.Duration("bad-input-timeout", suites.DefaultBadInputTimeout, "how long to wait for the reaction to a negative case")
-	maxDuration := fs.Duration("max-duration", suites.DefaultMaxDuration, "stop sending after this long and report what was judged (the run is then INCOMPLETE)")
-	maxAnswer := fs.Int("max-answer", suites.DefaultMaxAnswer, "read at most this many `bytes` of an answer's body; a longer one fails envelope-well-formed")
-	_ = fs.Duration("timeout", 0, "deprecated and ignored: exchanges are cut off at --latency-budget plus a grace (valid messages) or --bad-input-timeout (negative cases)")
-	insecure := fs.Bool("tls-insecure", false, "do not verify an https endpoint's certificate (test endpoints with self-signed certificates)")
-	concurrency := fs.Int("concurrency", 16, "messages sent at once by the concurrency check")
-	negatives := fs.Bool("negatives", true, "also play the negative corpus cases (robustness)")
-	quiet := fs.Bool("quiet", false, "no progress on standard error: neither the line per exchange nor the Ginkgo console output")
-	list := fs.Bool("list", false, "print the check catalogue and exit")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: mm7harness certify --endpoint URL --mm7-version 5.5.0|6.8.0 [flags]")
-		fmt.Fprintln(stderr, "\nPlays the corpus against the endpoint as Vibes would and checks every answer.")
-		fmt.Fprintln(stderr, "Exit status: 0 CONFORMANT, 1 NOT CONFORMANT (a check failed), 2 INCOMPLETE (a MUST check could not be")
-		fmt.Fprintln(stderr, "run) or a usage or harness error, 3 endpoint unreachable.")
-		fmt.Fprintln(stderr, "\nflags:")
-		fs.PrintDefaults()
+func certifyFlags(fs *flag.FlagSet) *certifyArgs {
+	a := &certifyArgs{}
+	c := &a.cfg
+	fs.StringVar(&c.Endpoint, "endpoint", "", "the MM7 endpoint `URL` to certify (required)")
+	flavourFlag(fs, &c.Flavour, "the `FLAVOUR` the account uses (required)")
+	fs.StringVar(&a.profile, "profile", "vibes", "`vibes` (what Vibes accepts: a blank 200 passes, SHOULD failures warn) or strict (3GPP: a schema-valid SOAP answer, SHOULD failures fail)")
+	fs.StringVar(&a.ops, "ops", "deliver,delivery-report", "the `operations` the endpoint serves: deliver, delivery-report, read-reply")
+	fs.StringVar(&a.cases, "cases", "", "only these corpus case `IDs` (a trailing * matches a prefix)")
+	fs.StringVar(&c.LabelFilter, "label-filter", "", "a Ginkgo label `expression`, e.g. 'level:MUST && op:deliver'")
+	fs.StringVar(&a.skip, "skip-checks", "", "comma-separated check `IDs` to skip (reported as skipped)")
+	fs.StringVar(&a.reportDir, "report-dir", "mm7harness-report", "write junit.xml, report.json, report.html and the raw exchanges into `DIR`")
+	fs.StringVar(&a.schemaDir, "schema-dir", "", "judge answers against the schema files in `DIR` (e.g. 3GPP's) instead of the embedded ones")
+	fs.DurationVar(&c.Budget, "latency-budget", mockvibes.VibesTimeout, "answers to valid messages must come within this (Vibes: 2s); each is cut off at the budget plus a grace")
+	fs.DurationVar(&c.BadInputTimeout, "bad-input-timeout", suites.DefaultBadInputTimeout, "how long to wait for the reaction to a negative case")
+	fs.DurationVar(&c.MaxDuration, "max-duration", suites.DefaultMaxDuration, "stop sending after this long and report what was judged (the run is then INCOMPLETE)")
+	fs.IntVar(&c.MaxAnswer, "max-answer", suites.DefaultMaxAnswer, "read at most this many `bytes` of an answer's body; a longer one fails envelope-well-formed")
+	fs.Func("timeout", "deprecated and ignored (a `duration`): exchanges are cut off at --latency-budget plus a grace (valid messages) or --bad-input-timeout (negative cases)",
+		func(s string) error { a.timeout = true; _, err := time.ParseDuration(s); return err })
+	fs.BoolVar(&a.insecure, "tls-insecure", false, "do not verify an https endpoint's certificate (test endpoints with self-signed certificates)")
+	fs.IntVar(&c.Concurrency, "concurrency", 16, "messages sent at once by the concurrency check")
+	fs.BoolVar(&c.Negatives, "negatives", true, "also play the negative corpus cases (robustness)")
+	fs.BoolVar(&a.quiet, "quiet", false, "no progress on standard error: neither the line per exchange nor the Ginkgo console output")
+	fs.BoolVar(&a.list, "list", false, "print the check catalogue and exit")
+	return a
+}
+
+// config completes the suites' configuration from the flags read into a,
+// or says which flag is wrong.
+func (a *certifyArgs) config(stderr io.Writer) (suites.Config, error) {
+	cfg := a.cfg
+	if cfg.Endpoint == "" || cfg.Flavour.IsZero() {
+		return cfg, errors.New("--endpoint and --flavour are required")
 	}
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
+	if cfg.Budget <= 0 || cfg.BadInputTimeout <= 0 || cfg.MaxDuration <= 0 || cfg.MaxAnswer <= 0 {
+		return cfg, errors.New("--latency-budget, --bad-input-timeout, --max-duration and --max-answer must be positive")
 	}
-	if *list {
-		printCatalogue(stdout)
-		return 0
-	}
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "mm7harness certify: "+format+"\n", a...)
-		return exitUsage
-	}
-	if *endpoint == "" || *version == "" {
-		return fail("--endpoint and --mm7-version are required")
-	}
-	v, err := mm7.ParseVersion(*version)
-	if err != nil {
-		return fail("%v", err)
-	}
-	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "timeout" {
-			fmt.Fprintln(stderr, "mm7harness certify: --timeout is deprecated and ignored; see --latency-budget and --bad-input-timeout")
-		}
-	})
-	cfg := suites.Config{Endpoint: *endpoint, Version: v, Profile: check.Profile(*profile), Cases: splitList(*cases),
-		LabelFilter: *labels, SkipChecks: splitList(*skip), Budget: *budget, BadInputTimeout: *badInput, MaxDuration: *maxDuration,
-		MaxAnswer: *maxAnswer, Concurrency: *concurrency, Negatives: *negatives}
-	if !*quiet {
-		cfg.Progress = stderr
-	}
-	if *insecure {
-		cfg.TLS = &tls.Config{InsecureSkipVerify: true}
-	}
+	cfg.Profile = check.Profile(a.profile)
 	if cfg.Profile != check.ProfileVibes && cfg.Profile != check.ProfileStrict {
-		return fail("--profile %q: want vibes or strict", *profile)
+		return cfg, fmt.Errorf("--profile %q: want vibes or strict", a.profile)
 	}
-	if *budget <= 0 || *badInput <= 0 || *maxDuration <= 0 || *maxAnswer <= 0 {
-		return fail("--latency-budget, --bad-input-timeout, --max-duration and --max-answer must be positive")
-	}
-	for _, o := range splitList(*ops) {
+	for _, o := range splitList(a.ops) {
 		k := corpus.Kind(o)
 		if k != corpus.KindDeliver && k != corpus.KindDeliveryReport && k != corpus.KindReadReply {
-			return fail("--ops %q: want deliver, delivery-report or read-reply", o)
+			return cfg, fmt.Errorf("--ops %q: want deliver, delivery-report or read-reply", o)
 		}
 		cfg.Ops = append(cfg.Ops, k)
 	}
+	cfg.Cases, cfg.SkipChecks = splitList(a.cases), splitList(a.skip)
 	for _, id := range cfg.SkipChecks {
 		if _, ok := check.Get(id); !ok {
-			return fail("--skip-checks: no check %q (mm7harness certify --list)", id)
+			return cfg, fmt.Errorf("--skip-checks: no check %q (mm7harness certify --list)", id)
 		}
 	}
-	if *schemaDir != "" {
-		if cfg.Schemas, err = xsd.LoadDir(*schemaDir); err != nil {
-			return fail("--schema-dir: %v", err)
+	if a.schemaDir != "" {
+		s, err := xsd.LoadDir(a.schemaDir)
+		if err != nil {
+			return cfg, fmt.Errorf("--schema-dir: %w", err)
 		}
+		cfg.Schemas = s
+	}
+	if !a.quiet {
+		cfg.Progress = stderr
+	}
+	if a.insecure {
+		cfg.TLS = &tls.Config{InsecureSkipVerify: true}
+	}
+	return cfg, nil
+}
+
+const certifyUsage = `usage: mm7harness certify --endpoint URL --flavour FLAVOUR [flags]
+
+Plays the corpus against the endpoint as Vibes would and checks every answer.
+Exit status: 0 CONFORMANT, 1 NOT CONFORMANT (a check failed), 2 INCOMPLETE (a MUST check could not be
+run) or a usage or harness error, 3 endpoint unreachable.`
+
+func runCertify(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("certify", stderr, certifyUsage, nil)
+	a := certifyFlags(fs)
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	if a.list {
+		printCatalogue(stdout)
+		return 0
+	}
+	fail := usageError("certify", stderr)
+	if a.timeout {
+		fmt.Fprintln(stderr, "mm7harness certify: --timeout is deprecated and ignored; see --latency-budget and --bad-input-timeout")
+	}
+	cfg, err := a.config(stderr)
+	if err != nil {
+		return fail("%v", err)
 	}
 	// Nothing is sent before the reports are known to be writable.
-	if err := suites.CheckReportDir(*reportDir); err != nil {
+	if err := suites.CheckReportDir(a.reportDir); err != nil {
 		return fail("%v", err)
 	}
 	out, err := suites.Run(cfg)
@@ -133,10 +139,10 @@ func runCertify(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	if err := out.Write(*reportDir); err != nil {
+	if err := out.Write(a.reportDir); err != nil {
 		return fail("writing reports: %v", err)
 	}
-	printSummary(stdout, out, *reportDir)
+	printSummary(stdout, out, a.reportDir)
 	switch out.Verdict {
 	case suites.Conformant:
 		return exitConformant

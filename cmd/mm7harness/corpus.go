@@ -2,14 +2,12 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/mm7harness/mm7harness/corpus"
-	"github.com/mm7harness/mm7harness/harness/mm7"
 	"github.com/mm7harness/mm7harness/harness/swa"
 )
 
@@ -29,25 +27,16 @@ func runCorpus(args []string, stdout, stderr io.Writer) int {
 }
 
 func corpusList(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("corpus list", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("corpus list", stderr, "", nil)
 	var f corpus.Filter
 	var kind, origin, outcome string
-	fs.StringVar(&f.Flavour, "flavour", "", "only cases of `FLAVOUR` (5.5.0 or 6.8.0)")
+	flavourFlag(fs, &f.Flavour, "only cases of this `FLAVOUR`")
 	fs.StringVar(&kind, "kind", "", "only cases of `KIND`: deliver, delivery-report, submit, read-reply")
 	fs.StringVar(&origin, "origin", "", "only cases of `ORIGIN`: seed, vibes-doc, synthesized, quirk, negative")
 	fs.StringVar(&outcome, "outcome", "", "only cases a correct endpoint gives `OUTCOME`: accept, reject, survive")
 	format := fs.String("format", "text", "output `FORMAT`: text or json")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
-	}
-	if f.Flavour != "" {
-		v, err := mm7.ParseVersion(f.Flavour)
-		if err != nil {
-			fmt.Fprintf(stderr, "mm7harness corpus list: %v\n", err)
-			return exitUsage
-		}
-		f.Flavour = v.Name
 	}
 	f.Kind, f.Origin, f.Outcome = corpus.Kind(kind), corpus.Origin(origin), corpus.Outcome(outcome)
 	cases := corpus.Select(f)
@@ -74,8 +63,7 @@ func corpusList(args []string, stdout, stderr io.Writer) int {
 }
 
 func corpusShow(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("corpus show", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("corpus show", stderr, "", nil)
 	raw := fs.Bool("raw", false, "print the request's exact bytes instead")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
@@ -100,6 +88,15 @@ func corpusShow(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
+	describeCase(stdout, c)
+	if b, err := c.Raw(); err == nil { // a generated case has no stored bytes to dissect
+		dissect(stdout, b)
+	}
+	return 0
+}
+
+// describeCase prints what the manifest says of c.
+func describeCase(stdout io.Writer, c *corpus.Case) {
 	fmt.Fprintf(stdout, "%s (%s, %s, %s)\n%s\n\n", c.ID, c.Flavour, c.Kind, c.Origin, c.Description)
 	fmt.Fprintf(stdout, "expect:     %s", c.Expect.Outcome)
 	if c.Expect.Failure != "" {
@@ -129,14 +126,14 @@ func corpusShow(args []string, stdout, stderr io.Writer) int {
 	if c.RawOnly {
 		fmt.Fprintln(stdout, "raw only:   sent as raw bytes (net/http cannot send it as it is)")
 	}
-	b, err := c.Raw()
-	if err != nil {
-		return 0 // a generated case has no stored bytes to dissect
-	}
+}
+
+// dissect prints a stored request's head and MIME parts.
+func dissect(stdout io.Writer, b []byte) {
 	h, err := swa.ReadHTTP(b)
 	if err != nil {
 		fmt.Fprintf(stdout, "\n(not readable as HTTP: %v)\n", err)
-		return 0
+		return
 	}
 	fmt.Fprintf(stdout, "\n%s %s %s\n", h.Method, h.Target, h.Proto)
 	for _, f := range h.Header {
@@ -145,7 +142,7 @@ func corpusShow(args []string, stdout, stderr io.Writer) int {
 	m, err := swa.ReadBytes(h.ContentType(), h.Body, swa.ReadOptions{Diagnose: true})
 	if err != nil {
 		fmt.Fprintf(stdout, "\nbody: %s, not readable as MIME: %v\n", humanSize(int64(len(h.Body))), err)
-		return 0
+		return
 	}
 	fmt.Fprintf(stdout, "\nparts (%s body):\n", humanSize(int64(len(h.Body))))
 	if m.Root == m.Top {
@@ -173,7 +170,6 @@ func corpusShow(args []string, stdout, stderr io.Writer) int {
 	for _, e := range m.Problems {
 		fmt.Fprintf(stdout, "  problem: %v\n", e)
 	}
-	return 0
 }
 
 func orNone(s string) string {

@@ -53,7 +53,7 @@ func TestValidateAgreesWithTheCorpus(t *testing.T) {
 		if c.Generator != "" || strings.HasPrefix(c.Expect.Failure, "http:") {
 			continue
 		}
-		code, out, _ := runCLI("validate", "--mm7-version", c.Flavour, filepath.Join("..", "..", "corpus", c.File))
+		code, out, _ := runCLI("validate", "--flavour", c.Flavour.Name, filepath.Join("..", "..", "corpus", c.File))
 		valid := c.Expect.Outcome == corpus.Accept && c.SchemaValid && c.Expect.Failure == ""
 		// An operation the harness does not model is valid when the schema
 		// says so, with a note: "not modelled" is never "invalid".

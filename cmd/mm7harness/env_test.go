@@ -94,6 +94,12 @@ func envValue(f *flag.Flag) (value, shown string) {
 	if _, err := time.ParseDuration(f.DefValue); err == nil {
 		return "7s", "7s"
 	}
+	switch f.Name {
+	case "flavour", "mm7-version":
+		return "680", "6.8.0"
+	case "timeout": // certify's, ignored: it shows nothing
+		return "7s", ""
+	}
 	if f.Name == "account" {
 		return "u:p:6.8.0", ""
 	}

@@ -27,6 +27,7 @@ var commands = []command{
 	{"play", "send corpus cases (or request files) to an endpoint as Vibes does", runPlay},
 	{"replay", "re-send one recorded request to an endpoint", runReplay},
 	{"corpus", "list the corpus cases (corpus list) or show one (corpus show ID)", runCorpus},
+	{"flavours", "list the MM7 flavours Vibes offers: name, release, MM7Version, namespace", runFlavours},
 }
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,14 +17,22 @@ import (
 	"github.com/mm7harness/mm7harness/mockvibes"
 )
 
+const mockUsage = `usage: mm7harness mock [flags]
+
+Runs the mock Vibes gateway: the submit endpoint, delivery report callbacks, a control API.`
+
 func runMock(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("mock", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("mock", stderr, mockUsage, func(stderr io.Writer) {
+		fmt.Fprintln(stderr, "\ngateway misbehaviours (--profile; the sender's are mm7harness play's):")
+		for _, f := range mockvibes.GatewayFaults() {
+			fmt.Fprintf(stderr, "  %-22s %s\n", f, f.Desc())
+		}
+	})
 	addr := fs.String("addr", "127.0.0.1:8090", "listen on `HOST:PORT` (loopback by default: the control API sends anything anywhere for whoever holds the token)")
 	token := fs.String("control-token", "", "the `TOKEN` control requests carry as \"Authorization: Bearer TOKEN\" (default: a random one, printed at start)")
 	maxExchanges := fs.Int("max-exchanges", 1000, "how many exchanges the control API keeps; the oldest are dropped")
 	var accounts []mockvibes.Account
-	fs.Func("account", "a Vibes account `user:password:flavour[:shortcode,…]` (repeatable; default VibesUser:Password123:6.8.0)", func(s string) error {
+	fs.Func("account", "a Vibes account `user:password:flavour[:shortcode,…]`, the flavour "+mm7.FlavourChoice()+" (repeatable; default VibesUser:Password123:"+mm7.NewestFlavour().Name+")", func(s string) error {
 		a, err := mockvibes.ParseAccount(s)
 		accounts = append(accounts, a)
 		return err
@@ -34,16 +41,6 @@ func runMock(args []string, stdout, stderr io.Writer) int {
 	retryInterval := fs.Duration("retry-interval", mockvibes.VibesRetryInterval, "wait between delivery report retries (Vibes: 5m)")
 	timeout := fs.Duration("callback-timeout", mockvibes.VibesTimeout, "how long a callback waits for its answer (Vibes: 2s)")
 	reportDelay := fs.Duration("report-delay", 200*time.Millisecond, "time between the Forwarded report and the final one")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: mm7harness mock [flags]")
-		fmt.Fprintln(stderr, "\nRuns the mock Vibes gateway: the submit endpoint, delivery report callbacks, a control API.")
-		fmt.Fprintln(stderr, "\nflags:")
-		fs.PrintDefaults()
-		fmt.Fprintln(stderr, "\ngateway misbehaviours (--profile; the sender's are mm7harness play's):")
-		for _, f := range mockvibes.GatewayFaults() {
-			fmt.Fprintf(stderr, "  %-22s %s\n", f, f.Desc())
-		}
-	}
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -53,7 +50,7 @@ func runMock(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if len(accounts) == 0 {
-		accounts = []mockvibes.Account{{User: "VibesUser", Password: "Password123", Version: mm7.V680}}
+		accounts = []mockvibes.Account{{User: "VibesUser", Password: "Password123", Flavour: mm7.NewestFlavour()}}
 	}
 	g := &mockvibes.Gateway{Accounts: accounts, Faults: faults, RetryInterval: *retryInterval, CallbackTimeout: *timeout,
 		ReportDelay: *reportDelay, Logger: slog.New(slog.NewJSONHandler(stderr, nil)),

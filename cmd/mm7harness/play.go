@@ -15,121 +15,135 @@ import (
 
 	"github.com/mm7harness/mm7harness/corpus"
 	"github.com/mm7harness/mm7harness/harness/mm7"
+	"github.com/mm7harness/mm7harness/internal/term"
 	"github.com/mm7harness/mm7harness/mockvibes"
 )
 
-// isTerminal reports whether w is a character device (a terminal).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+// playArgs are play's flags: the sender's bound to it, and what selects
+// the messages.
+type playArgs struct {
+	sender      mockvibes.Sender
+	flavour     mm7.Flavour
+	cases, kind string
+	profiles    string
+	count       int
+	duration    time.Duration
 }
 
+func playFlags(fs *flag.FlagSet) *playArgs {
+	a := &playArgs{}
+	s := &a.sender
+	fs.StringVar(&s.Endpoint, "endpoint", "", "the MM7 endpoint `URL` to send to (required)")
+	flavourFlag(fs, &a.flavour, "only corpus cases of this `FLAVOUR`")
+	fs.StringVar(&a.cases, "cases", "", "comma-separated corpus case `IDs` (a trailing * matches a prefix); default: every case a correct endpoint accepts")
+	fs.StringVar(&a.kind, "kind", "", "only corpus cases of `KIND` (deliver, delivery-report, read-reply)")
+	fs.IntVar(&s.Concurrency, "concurrency", 1, "connections sending at once")
+	fs.Float64Var(&s.Rate, "rate", 0, "messages per second across all connections (0: as fast as answered)")
+	fs.IntVar(&a.count, "count", 0, "messages to send, cycling through the selection (default: each once)")
+	fs.DurationVar(&a.duration, "duration", 0, "keep sending for this long instead of a count")
+	fs.DurationVar(&s.Timeout, "timeout", mockvibes.VibesTimeout, "how long to wait for an answer (Vibes: 2s)")
+	fs.DurationVar(&s.RetryInterval, "retry-interval", mockvibes.VibesRetryInterval, "wait between retries of a non-2xx or timed-out message (Vibes: 5m)")
+	fs.IntVar(&s.MaxRetries, "max-retries", mockvibes.VibesMaxRetries, "retries per message (Vibes: 5; 0 for none)")
+	fs.StringVar(&s.Transcript, "transcript", "", "write every exchange as replayable files into `DIR`")
+	fs.StringVar(&a.profiles, "profile", "", "comma-separated sender misbehaviours: "+strings.Join(mockvibes.ProfileNames(), ", "))
+	return a
+}
+
+// messages are the request files named on the command line, else the
+// corpus cases the flags select.
+func (a *playArgs) messages(files []string) ([]mockvibes.Message, error) {
+	var msgs []mockvibes.Message
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		msgs = append(msgs, mockvibes.Message{Name: f, Raw: raw})
+	}
+	if len(files) > 0 {
+		return msgs, nil
+	}
+	filter := corpus.Filter{Kind: corpus.Kind(a.kind), Flavour: a.flavour}
+	if a.cases != "" {
+		filter.IDs = strings.Split(a.cases, ",")
+	} else {
+		filter.Outcome = corpus.Accept
+	}
+	for _, c := range corpus.Select(filter) {
+		if c.Kind == corpus.KindSubmit && a.cases == "" {
+			continue // SubmitReq goes to Vibes, not to an MM7 endpoint of a customer
+		}
+		msgs = append(msgs, mockvibes.Message{Name: c.ID, Case: c})
+	}
+	if len(msgs) == 0 {
+		return nil, errors.New("no corpus case matches")
+	}
+	return msgs, nil
+}
+
+const playUsage = `usage: mm7harness play --endpoint URL [flags] [FILE.http ...]
+
+Sends corpus cases (or the given request files) to the endpoint as Vibes does.
+Exit status: 0 every message acknowledged (2xx), 1 some never were, 2 usage error.`
+
 func runPlay(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("play", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	endpoint := fs.String("endpoint", "", "the MM7 endpoint `URL` to send to (required)")
-	version := fs.String("mm7-version", "", "only corpus cases of this flavour: 5.5.0 or 6.8.0")
-	cases := fs.String("cases", "", "comma-separated corpus case `IDs` (a trailing * matches a prefix); default: every case a correct endpoint accepts")
-	kind := fs.String("kind", "", "only corpus cases of `KIND` (deliver, delivery-report, read-reply)")
-	conc := fs.Int("concurrency", 1, "connections sending at once")
-	rate := fs.Float64("rate", 0, "messages per second across all connections (0: as fast as answered)")
-	count := fs.Int("count", 0, "messages to send, cycling through the selection (default: each once)")
-	duration := fs.Duration("duration", 0, "keep sending for this long instead of a count")
-	timeout := fs.Duration("timeout", mockvibes.VibesTimeout, "how long to wait for an answer (Vibes: 2s)")
-	retryInterval := fs.Duration("retry-interval", mockvibes.VibesRetryInterval, "wait between retries of a non-2xx or timed-out message (Vibes: 5m)")
-	maxRetries := fs.Int("max-retries", mockvibes.VibesMaxRetries, "retries per message (Vibes: 5; 0 for none)")
-	transcript := fs.String("transcript", "", "write every exchange as replayable files into `DIR`")
-	profiles := fs.String("profile", "", "comma-separated sender misbehaviours: "+strings.Join(mockvibes.ProfileNames(), ", "))
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: mm7harness play --endpoint URL [flags] [FILE.http ...]")
-		fmt.Fprintln(stderr, "\nSends corpus cases (or the given request files) to the endpoint as Vibes does.")
-		fmt.Fprintln(stderr, "Exit status: 0 every message acknowledged (2xx), 1 some never were, 2 usage error.")
-		fmt.Fprintln(stderr, "\nflags:")
-		fs.PrintDefaults()
+	fs := newFlagSet("play", stderr, playUsage, func(stderr io.Writer) {
 		fmt.Fprintln(stderr, "\nsender misbehaviours (--profile; the gateway's are mm7harness mock's):")
 		for _, p := range mockvibes.Profiles() {
 			fmt.Fprintf(stderr, "  %-22s %s\n", p.Name, p.Desc)
 		}
-	}
+	})
+	a := playFlags(fs)
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "mm7harness play: "+format+"\n", a...)
-		return exitUsage
-	}
-	if *endpoint == "" {
+	fail := usageError("play", stderr)
+	if a.sender.Endpoint == "" {
 		return fail("--endpoint is required")
 	}
-	prof, err := mockvibes.ParseProfiles(*profiles)
-	if err != nil {
+	s := &a.sender
+	var err error
+	if s.Profiles, err = mockvibes.ParseProfiles(a.profiles); err != nil {
 		return fail("%v", misplaced(err))
 	}
-	var msgs []mockvibes.Message
-	for _, f := range fs.Args() {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			return fail("%v", err)
-		}
-		msgs = append(msgs, mockvibes.Message{Name: f, Raw: raw})
+	msgs, err := a.messages(fs.Args())
+	if err != nil {
+		return fail("%v", err)
 	}
-	if len(fs.Args()) == 0 {
-		filter := corpus.Filter{Kind: corpus.Kind(*kind)}
-		if *version != "" {
-			v, err := mm7.ParseVersion(*version)
-			if err != nil {
-				return fail("%v", err)
-			}
-			filter.Flavour = v.Name
-		}
-		if *cases != "" {
-			filter.IDs = strings.Split(*cases, ",")
-		} else {
-			filter.Outcome = corpus.Accept
-		}
-		for _, c := range corpus.Select(filter) {
-			if c.Kind == corpus.KindSubmit && *cases == "" {
-				continue // SubmitReq goes to Vibes, not to an MM7 endpoint of a customer
-			}
-			msgs = append(msgs, mockvibes.Message{Name: c.ID, Case: c})
-		}
-		if len(msgs) == 0 {
-			return fail("no corpus case matches")
-		}
+	if s.MaxRetries == 0 {
+		s.MaxRetries = -1
 	}
-	if *maxRetries == 0 {
-		*maxRetries = -1
-	}
-	s := &mockvibes.Sender{Endpoint: *endpoint, Concurrency: *conc, Rate: *rate, Timeout: *timeout,
-		RetryInterval: *retryInterval, MaxRetries: *maxRetries, Profiles: prof, Transcript: *transcript}
-	total := *count
-	if total == 0 && *duration == 0 {
+	total := a.count
+	if total == 0 && a.duration == 0 {
 		total = len(msgs)
 	}
 	s.Progress = progress(stdout, total)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	sum, err := s.Run(ctx, msgs, total, *duration)
+	sum, err := s.Run(ctx, msgs, total, a.duration)
 	if err != nil && ctx.Err() == nil {
 		return fail("%v", err)
 	}
 	fmt.Fprintf(stdout, "\n%s\n", sum)
-	// A message counts as delivered when any of its attempts got a 2xx.
+	if !allDelivered(s.Exchanges()) {
+		return 1
+	}
+	return 0
+}
+
+// allDelivered: every message got a 2xx to one of its attempts.
+func allDelivered(exchanges []*mockvibes.Exchange) bool {
 	delivered := map[string]bool{}
-	for _, e := range s.Exchanges() {
+	for _, e := range exchanges {
 		key := e.TransactionID + "|" + e.Message
 		delivered[key] = delivered[key] || e.OK()
 	}
 	for _, ok := range delivered {
 		if !ok {
-			return 1
+			return false
 		}
 	}
-	return 0
+	return true
 }
 
 // misplaced says which command takes a misbehaviour given to the other
@@ -149,12 +163,12 @@ func misplaced(err error) error {
 // progress draws a bar on a terminal and prints a line per exchange
 // otherwise.
 func progress(w io.Writer, total int) func(done, _ int, ex *mockvibes.Exchange) {
-	term := isTerminal(w)
+	onTerminal := term.Is(w)
 	var mu sync.Mutex
 	return func(done, _ int, ex *mockvibes.Exchange) {
 		mu.Lock()
 		defer mu.Unlock()
-		if !term {
+		if !onTerminal {
 			status := fmt.Sprint(ex.Status)
 			if ex.Status == 0 {
 				status = "error: " + ex.Err
@@ -174,8 +188,7 @@ func progress(w io.Writer, total int) func(done, _ int, ex *mockvibes.Exchange) 
 }
 
 func runReplay(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("replay", stderr, "", nil)
 	endpoint := fs.String("endpoint", "", "the endpoint `URL` to re-send to (required)")
 	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for the answer")
 	defer func() {

@@ -2,57 +2,43 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/mm7harness/mm7harness/harness/inspect"
-	"github.com/mm7harness/mm7harness/harness/mm7"
 	"github.com/mm7harness/mm7harness/harness/xsd"
 )
 
+const validateUsage = `usage: mm7harness validate [flags] FILE...
+
+Checks raw HTTP requests or responses, bare MIME bodies, or SOAP XML, layer by layer:
+framing (HTTP, MIME), XML, schema (the chosen or detected release), then TS 23.140's rules.
+A schema-valid message the harness does not model is valid, with a note.
+Exit status: 0 all valid, 1 some invalid at some layer, 2 usage error.`
+
 func runValidate(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("validate", stderr, validateUsage, nil)
+	var opts inspect.Options
 	schemaDir := fs.String("schema-dir", "", "validate against the schema files in `DIR` (e.g. 3GPP's) instead of the embedded ones")
-	version := fs.String("mm7-version", "", "require this flavour: 5.5.0 or 6.8.0 (default: either)")
+	flavourFlag(fs, &opts.Expect, "require this `FLAVOUR` (default: either)")
 	format := fs.String("format", "text", "output `FORMAT`: text or json")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: mm7harness validate [flags] FILE...")
-		fmt.Fprintln(stderr, "\nChecks raw HTTP requests or responses, bare MIME bodies, or SOAP XML, layer by layer:")
-		fmt.Fprintln(stderr, "framing (HTTP, MIME), XML, schema (the chosen or detected release), then TS 23.140's rules.")
-		fmt.Fprintln(stderr, "A schema-valid message the harness does not model is valid, with a note.")
-		fmt.Fprintln(stderr, "Exit status: 0 all valid, 1 some invalid at some layer, 2 usage error.")
-		fmt.Fprintln(stderr, "\nflags:")
-		fs.PrintDefaults()
-	}
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
+	fail := usageError("validate", stderr)
 	if fs.NArg() == 0 {
 		fmt.Fprintln(stderr, "mm7harness validate: no files given")
 		fs.Usage()
 		return exitUsage
 	}
 	if *format != "text" && *format != "json" {
-		fmt.Fprintf(stderr, "mm7harness validate: --format %q: want text or json\n", *format)
-		return exitUsage
-	}
-	var opts inspect.Options
-	if *version != "" {
-		v, err := mm7.ParseVersion(*version)
-		if err != nil {
-			fmt.Fprintf(stderr, "mm7harness validate: %v\n", err)
-			return exitUsage
-		}
-		opts.Expect = v
+		return fail("--format %q: want text or json", *format)
 	}
 	if *schemaDir != "" {
 		s, err := xsd.LoadDir(*schemaDir)
 		if err != nil {
-			fmt.Fprintf(stderr, "mm7harness validate: --schema-dir: %v\n", err)
-			return exitUsage
+			return fail("--schema-dir: %v", err)
 		}
 		opts.Schemas = s
 	}
@@ -60,8 +46,7 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 	for _, name := range fs.Args() {
 		data, err := os.ReadFile(name)
 		if err != nil {
-			fmt.Fprintf(stderr, "mm7harness validate: %v\n", err)
-			return exitUsage
+			return fail("%v", err)
 		}
 		reports = append(reports, inspect.Inspect(name, data, opts))
 	}
@@ -71,7 +56,18 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 			invalid++
 		}
 	}
-	if *format == "json" {
+	if err := writeReports(stdout, reports, *format, invalid); err != nil {
+		return exitUsage
+	}
+	if invalid > 0 {
+		return 1
+	}
+	return 0
+}
+
+// writeReports prints the reports as text, or as a JSON list.
+func writeReports(w io.Writer, reports []*inspect.Report, format string, invalid int) error {
+	if format == "json" {
 		type out struct {
 			*inspect.Report
 			Valid bool `json:"valid"`
@@ -80,23 +76,17 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 		for i, r := range reports {
 			list[i] = out{r, r.Valid()}
 		}
-		enc := json.NewEncoder(stdout)
+		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(list); err != nil {
-			return exitUsage
-		}
-	} else {
-		for _, r := range reports {
-			printReport(stdout, r)
-		}
-		if len(reports) > 1 {
-			fmt.Fprintf(stdout, "%d files: %d valid, %d invalid\n", len(reports), len(reports)-invalid, invalid)
-		}
+		return enc.Encode(list)
 	}
-	if invalid > 0 {
-		return 1
+	for _, r := range reports {
+		printReport(w, r)
 	}
-	return 0
+	if len(reports) > 1 {
+		fmt.Fprintf(w, "%d files: %d valid, %d invalid\n", len(reports), len(reports)-invalid, invalid)
+	}
+	return nil
 }
 
 func printReport(w io.Writer, r *inspect.Report) {
@@ -113,8 +103,8 @@ func printReport(w io.Writer, r *inspect.Report) {
 		what += "; blank body (Vibes accepts a blank 2xx for DeliverRsp and DeliveryReportRsp)"
 	case r.Kind != "":
 		what += "; " + string(r.Kind)
-		if r.Version != "" {
-			what += fmt.Sprintf(", MM7 %s (%s)", r.Version, r.Release)
+		if r.Flavour != "" {
+			what += fmt.Sprintf(", MM7 %s (%s)", r.Flavour, r.Release)
 		}
 		if r.TransactionID != "" {
 			what += ", TransactionID " + r.TransactionID

@@ -182,7 +182,7 @@ type Answer struct {
 // Input is everything a check judges: the request sent, the answer, and
 // how to judge. The decoded answer is computed once and shared.
 type Input struct {
-	Version       mm7.Version // the flavour certified
+	Flavour       mm7.Flavour // the flavour certified
 	Request       mm7.Kind    // DeliverReq, DeliveryReportReq, …
 	RequestRel    mm7.Release // the namespace the request used
 	RequestMM7    string      // the request's MM7Version

@@ -23,13 +23,13 @@ func answer(t *testing.T, status int, ct string, body string) *check.Input {
 	if ct != "" {
 		h.Set("Content-Type", ct)
 	}
-	return &check.Input{Version: mm7.V680, Request: mm7.KindDeliverReq, RequestRel: mm7.Rel6MM7v1_4, RequestMM7: "6.8.0",
+	return &check.Input{Flavour: mm7.Flavour680, Request: mm7.KindDeliverReq, RequestRel: mm7.Flavour680.Release, RequestMM7: "6.8.0",
 		TransactionID: "becc3e4a6e065bd6", Profile: check.ProfileVibes, Budget: 2 * time.Second, Schemas: s,
 		Answer: check.Answer{Status: status, Header: h, Body: []byte(body), Latency: time.Millisecond}}
 }
 
 func good(t *testing.T) string {
-	b, err := mm7.EncodeMessage(mm7.V680, "becc3e4a6e065bd6", &mm7.DeliverRsp{Response: mm7.Response{Status: mm7.Status{Code: 1000, Text: "Success"}}})
+	b, err := mm7.EncodeMessage(mm7.Flavour680, "becc3e4a6e065bd6", &mm7.DeliverRsp{Response: mm7.Response{Status: mm7.Status{Code: 1000, Text: "Success"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +274,7 @@ func TestDependentChecksStepAside(t *testing.T) {
 }
 
 func TestRobustness(t *testing.T) {
-	fault, _ := mm7.EncodeMessage(mm7.V680, "t", &mm7.Fault{Code: "Client", String: "bad",
+	fault, _ := mm7.EncodeMessage(mm7.Flavour680, "t", &mm7.Fault{Code: "Client", String: "bad",
 		Detail: &mm7.VASPErrorRsp{Response: mm7.Response{Status: mm7.Status{Code: 2007, Text: "Message format corrupt"}}}})
 	reject := check.Expectation{Reject: true, Clause: "XML 1.0", Statuses: []int{2007}}
 	cases := []struct {

@@ -128,13 +128,10 @@ func rspNamespace(in *Input) Result {
 	return pass(string(env.Release))
 }
 
-// ExpectedMM7Version is the MM7Version an answer carries: the request's
-// when its release allows it, the flavour's otherwise.
+// ExpectedMM7Version is the MM7Version an answer carries
+// (mm7.Flavour.AnswerMM7Version).
 func (in *Input) ExpectedMM7Version() string {
-	if in.RequestRel.AllowsMM7Version(in.RequestMM7) {
-		return in.RequestMM7
-	}
-	return in.Version.MM7Version
+	return in.Flavour.AnswerMM7Version(in.RequestMM7, in.RequestRel)
 }
 
 // response is the response the answer carries, or a reason it has none.

@@ -51,7 +51,7 @@ type Report struct {
 	Format        Format          `json:"format"`
 	StartLine     string          `json:"start_line,omitempty"`
 	Kind          mm7.Kind        `json:"kind,omitempty"`
-	Version       string          `json:"mm7_version,omitempty"`
+	Flavour       string          `json:"flavour,omitempty"`
 	Release       mm7.Release     `json:"release,omitempty"`
 	TransactionID string          `json:"transaction_id,omitempty"`
 	Blank         bool            `json:"blank,omitempty"` // an HTTP response with an empty body
@@ -73,7 +73,7 @@ type Options struct {
 	// Schemas validates the SOAP document; nil means the embedded ones.
 	Schemas *xsd.Schemas
 	// Expect is the flavour the message should be in; zero accepts either.
-	Expect mm7.Version
+	Expect mm7.Flavour
 }
 
 // Inspect judges data, read from the file called name.
@@ -195,7 +195,7 @@ func (r *Report) soap(env *mm7.Envelope, derr error, res *xsd.Result, lineBase i
 		if env.Message != nil {
 			r.Kind = env.Message.Kind()
 		}
-		r.Version, r.Release = env.Version.Name, env.Release
+		r.Flavour, r.Release = env.Flavour.Name, env.Release
 		for _, d := range env.Deviations {
 			if d.Line > 0 {
 				d.Line += lineBase

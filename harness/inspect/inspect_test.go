@@ -11,7 +11,7 @@ import (
 )
 
 func TestEncodedRootKeepsPartPositions(t *testing.T) {
-	env, err := mm7.Encode(mm7gen.New(1, mm7.V550).Envelope(mm7.KindDeliveryReportReq))
+	env, err := mm7.Encode(mm7gen.New(1, mm7.Flavour550).Envelope(mm7.KindDeliveryReportReq))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +25,7 @@ func TestEncodedRootKeepsPartPositions(t *testing.T) {
 		t.Fatal(err)
 	}
 	file := append([]byte("POST /mm7 HTTP/1.1\r\nContent-Type: "+ct+"\r\n\r\n"), body...)
-	r := inspect.Inspect("x.http", file, inspect.Options{Expect: mm7.V550})
+	r := inspect.Inspect("x.http", file, inspect.Options{Expect: mm7.Flavour550})
 	if r.Valid() || r.Kind != mm7.KindDeliveryReportReq || r.SOAPLine != 0 {
 		t.Fatalf("report: %+v", r)
 	}

@@ -13,8 +13,8 @@ import (
 type Envelope struct {
 	// TransactionID is the value of the MM7 TransactionID header entry.
 	TransactionID string
-	// Version is the flavour the message is read as (or written in).
-	Version Version
+	// Flavour is the flavour the message is read as (or written in).
+	Flavour Flavour
 	// Release is the MM7 namespace the body element actually used. The
 	// encoder always writes Version's release.
 	Release Release
@@ -39,7 +39,7 @@ type DecodeOptions struct {
 	// message in the other flavour's namespace is still read, as Expect, and
 	// DevNamespaceNotFlavour is recorded. When zero the flavour follows from
 	// the namespace.
-	Expect Version
+	Expect Flavour
 	// MaxBytes bounds the document; 0 means DefaultMaxSOAPBytes.
 	MaxBytes int
 	// Shape bounds its structure (CheckShape); zero fields take
@@ -369,17 +369,17 @@ func (r *reader) flavour(ns, local string) error {
 		}
 		return newDecodeError(ReasonNamespace, r.bodyLine, 0, "body element %s is not in an MM7 namespace", qname(xml.Name{Space: ns, Local: local}))
 	}
-	v, rel, ok := VersionFor(ns)
+	v, rel, ok := FlavourFor(ns)
 	if !ok {
 		return newDecodeError(ReasonRelease, r.bodyLine, 0, "MM7 namespace %s is of a release the harness does not read (REL-5 and REL-6 only)", ns)
 	}
 	r.env.Release = rel
-	r.env.Version = v
+	r.env.Flavour = v
 	switch {
 	case !r.opts.Expect.IsZero() && v.Name != r.opts.Expect.Name:
 		// QUIRK: Vibes' own 5.5.0 MO example uses the REL-6-MM7-1-4 namespace.
 		r.deviate(DevNamespaceNotFlavour, r.bodyLine, "%s is in the %s namespace; expected the %s flavour (%s)", local, rel, r.opts.Expect.Name, r.opts.Expect.Release)
-		r.env.Version = r.opts.Expect
+		r.env.Flavour = r.opts.Expect
 	case rel != v.Release:
 		r.deviate(DevNamespaceOtherRelease, r.bodyLine, "%s uses namespace %s; the %s flavour is %s", local, rel, v.Name, v.Release)
 	}
@@ -528,10 +528,10 @@ func (r *reader) finish() error {
 		return newDecodeError(ReasonTransactionID, r.tids[1].line, 0, "%d TransactionID entries in the SOAP Header; want one", len(r.tids))
 	}
 	t := r.tids[0]
-	if env.Version.IsZero() {
+	if env.Flavour.IsZero() {
 		// A Fault without an MM7 detail: the header says which flavour.
-		if v, rel, ok := VersionFor(t.ns); ok {
-			env.Version, env.Release = v, rel
+		if v, rel, ok := FlavourFor(t.ns); ok {
+			env.Flavour, env.Release = v, rel
 		}
 	}
 	env.TransactionID = strings.TrimSpace(t.raw)
@@ -551,9 +551,9 @@ func (r *reader) finish() error {
 }
 
 func (r *reader) checkMM7Version(m Message) {
-	got := strings.TrimSpace(mm7Version(m))
-	if want := r.env.Version.MM7Version; got != want {
-		r.deviate(DevMM7Version, r.bodyLine, "MM7Version is %q; the %s flavour carries %q", got, r.env.Version.Name, want)
+	got := strings.TrimSpace(MM7VersionOf(m))
+	if want := r.env.Flavour.MM7Version; got != want {
+		r.deviate(DevMM7Version, r.bodyLine, "MM7Version is %q; the %s flavour carries %q", got, r.env.Flavour.Name, want)
 	}
 }
 

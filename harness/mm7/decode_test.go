@@ -28,8 +28,8 @@ func TestSeed680DeliverReqWithUTF16Declaration(t *testing.T) {
 	if env.TransactionID != "becc3e4a6e065bd6" {
 		t.Errorf("TransactionID: got %q, want becc3e4a6e065bd6", env.TransactionID)
 	}
-	if env.Version != mm7.V680 || env.Release != mm7.Rel6MM7v1_4 {
-		t.Errorf("version: got %v %v, want 6.8.0 REL-6-MM7-1-4", env.Version, env.Release)
+	if env.Flavour != mm7.Flavour680 || env.Release != mm7.Flavour680.Release {
+		t.Errorf("version: got %v %v, want 6.8.0 REL-6-MM7-1-4", env.Flavour, env.Release)
 	}
 	if !mm7.Has(env.Deviations, mm7.DevEncodingMismatch) {
 		t.Errorf("deviations %v: want %s", env.Deviations, mm7.DevEncodingMismatch)
@@ -58,8 +58,8 @@ func TestSeed550SubmitReqStraightened(t *testing.T) {
 	if !ok {
 		t.Fatalf("message: got %T, want *mm7.SubmitReq", env.Message)
 	}
-	if env.Version != mm7.V550 || req.MM7Version != "5.3.0" {
-		t.Errorf("version: got %v with MM7Version %q, want 5.5.0 carrying 5.3.0", env.Version, req.MM7Version)
+	if env.Flavour != mm7.Flavour550 || req.MM7Version != "5.3.0" {
+		t.Errorf("version: got %v with MM7Version %q, want 5.5.0 carrying 5.3.0", env.Flavour, req.MM7Version)
 	}
 	if env.TransactionID != "ea92fdc3-44e9-466a-9c40-f51a704a2590" {
 		t.Errorf("TransactionID: got %q", env.TransactionID)
@@ -136,7 +136,7 @@ func TestDeviations(t *testing.T) {
 		{"Java offset without colon", envelope(ns6, dlr(ns6, "6.8.0", "2026-01-02T03:04:05-0500")), mm7.DecodeOptions{}, mm7.DevDateTimeLexical, false},
 		{"MM7Version 5.5.0 on the 5.5.0 flavour", envelope(ns5, dlr(ns5, "5.5.0", "2026-01-02T03:04:05Z")), mm7.DecodeOptions{}, mm7.DevMM7Version, false},
 		{"MM7Version 5.3.0 in REL-6-MM7-1-4", envelope(ns6, dlr(ns6, "5.3.0", "2026-01-02T03:04:05Z")), mm7.DecodeOptions{}, mm7.DevMM7Version, false},
-		{"REL-6 namespace on a 5.5.0 account", envelope(ns6, dlr(ns6, "6.8.0", "2026-01-02T03:04:05Z")), mm7.DecodeOptions{Expect: mm7.V550}, mm7.DevNamespaceNotFlavour, false},
+		{"REL-6 namespace on a 5.5.0 account", envelope(ns6, dlr(ns6, "6.8.0", "2026-01-02T03:04:05Z")), mm7.DecodeOptions{Expect: mm7.Flavour550}, mm7.DevNamespaceNotFlavour, false},
 		{"namespace of another release",
 			envelope(strings.Replace(ns6, "1-4", "1-2", 1), dlr(strings.Replace(ns6, "1-4", "1-2", 1), "6.5.0", "2026-01-02T03:04:05Z")),
 			mm7.DecodeOptions{}, mm7.DevNamespaceOtherRelease, false},
@@ -276,7 +276,7 @@ func TestDecodeErrorKeepsTransactionID(t *testing.T) {
 	if mm7.StatusOf(err) != mm7.StatusValidationError {
 		t.Fatalf("got %v, want a 4004 error", err)
 	}
-	if env == nil || env.TransactionID != "tid-1" || env.Version != mm7.V680 {
+	if env == nil || env.TransactionID != "tid-1" || env.Flavour != mm7.Flavour680 {
 		t.Fatalf("got %+v, want the TransactionID tid-1 and version 6.8.0 kept", env)
 	}
 }

@@ -23,12 +23,12 @@ func Encode(env *Envelope) ([]byte, error) {
 }
 
 // EncodeMessage is Encode for a message and TransactionID in flavour v.
-func EncodeMessage(v Version, transactionID string, m Message) ([]byte, error) {
-	return Encode(&Envelope{Version: v, TransactionID: transactionID, Message: m})
+func EncodeMessage(v Flavour, transactionID string, m Message) ([]byte, error) {
+	return Encode(&Envelope{Flavour: v, TransactionID: transactionID, Message: m})
 }
 
 func encodeTo(buf *bytes.Buffer, env *Envelope) error {
-	v := env.Version
+	v := env.Flavour
 	if v.IsZero() {
 		return fmt.Errorf("mm7: envelope has no version")
 	}
@@ -71,7 +71,7 @@ func encodeTo(buf *bytes.Buffer, env *Envelope) error {
 	return nil
 }
 
-func encodeBody(buf *bytes.Buffer, m Message, v Version, indent string) error {
+func encodeBody(buf *bytes.Buffer, m Message, v Flavour, indent string) error {
 	m = withMM7Version(m, v.MM7Version)
 	if err := checkMessage(m, v); err != nil {
 		return err
@@ -85,7 +85,7 @@ func encodeBody(buf *bytes.Buffer, m Message, v Version, indent string) error {
 	return e.Flush()
 }
 
-func encodeFault(buf *bytes.Buffer, f *Fault, v Version) error {
+func encodeFault(buf *bytes.Buffer, f *Fault, v Flavour) error {
 	code := f.Code
 	switch code {
 	case "":

@@ -15,22 +15,10 @@ var (
 	detailsType  = reflect.TypeOf(Details{})
 )
 
-func mm7Version(m Message) string {
-	v := reflect.ValueOf(m)
-	if v.Kind() != reflect.Pointer || v.IsNil() {
-		return ""
-	}
-	f := v.Elem().FieldByName("MM7Version")
-	if !f.IsValid() {
-		return ""
-	}
-	return f.String()
-}
-
 // withMM7Version returns m, or a copy of m with MM7Version set to version
 // when it is empty.
 func withMM7Version(m Message, version string) Message {
-	if mm7Version(m) != "" {
+	if MM7VersionOf(m) != "" {
 		return m
 	}
 	v := reflect.ValueOf(m).Elem()
@@ -97,11 +85,11 @@ func walk(v reflect.Value, path string, visit func(path string, v reflect.Value,
 // v: fields the release lacks, required fields left empty, values outside
 // an enumeration, dates that are not xs:dateTime, an MM7Version the release
 // does not allow.
-func checkMessage(m Message, v Version) error {
+func checkMessage(m Message, v Flavour) error {
 	var problems []string
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	rel := v.Release
-	if mv := mm7Version(m); !rel.AllowsMM7Version(mv) {
+	if mv := MM7VersionOf(m); !rel.AllowsMM7Version(mv) {
 		add("MM7Version %q is not allowed in %s", mv, rel)
 	}
 	walk(reflect.ValueOf(m), "", func(path string, fv reflect.Value, sf reflect.StructField) {

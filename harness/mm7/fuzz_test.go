@@ -22,7 +22,7 @@ func FuzzDecode(f *testing.F) {
 			f.Add(b, "utf-8")
 		}
 	}
-	for _, v := range mm7.Versions() {
+	for _, v := range mm7.Flavours() {
 		g := mm7gen.New(1, v)
 		for _, k := range mm7gen.Kinds {
 			if b, err := mm7.Encode(g.Envelope(k)); err == nil {
@@ -33,7 +33,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(mm7gen.BillionLaughs), "")
 	f.Fuzz(func(t *testing.T, data []byte, charset string) {
 		env, err := mm7.Decode(data, charset)
-		if err != nil || env == nil || env.Message == nil || env.Version.IsZero() {
+		if err != nil || env == nil || env.Message == nil || env.Flavour.IsZero() {
 			return
 		}
 		out, err := mm7.Encode(env)

@@ -16,7 +16,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/go
 // TestEncodeGolden pins the encoder's exact bytes for one message of every
 // kind in both flavours: a change to the wire format shows up here.
 func TestEncodeGolden(t *testing.T) {
-	for _, v := range mm7.Versions() {
+	for _, v := range mm7.Flavours() {
 		g := mm7gen.New(2026, v)
 		for _, k := range mm7gen.Kinds {
 			name := filepath.Join("testdata", "golden", v.Name+"-"+string(k)+".xml")

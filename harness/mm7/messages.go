@@ -3,6 +3,7 @@ package mm7
 import (
 	"encoding/xml"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 )
@@ -319,7 +320,7 @@ var otherKinds = map[string]bool{
 
 // NewResponse builds the success-shaped response to req for flavour v with
 // the given status: DeliverRsp for DeliverReq, and so on.
-func NewResponse(req Request, v Version, code StatusCode, text string) Message {
+func NewResponse(req Request, v Flavour, code StatusCode, text string) Message {
 	r := Response{MM7Version: v.MM7Version, Status: Status{Code: code, Text: text}}
 	switch req.(type) {
 	case *SubmitReq:
@@ -357,21 +358,19 @@ func ResponseOf(m Message) *Response {
 	return nil
 }
 
-// VersionOf is the MM7Version a message carries (a request's, or a
-// response's), "" when it has none.
-func VersionOf(m Message) string {
-	switch m := m.(type) {
-	case *SubmitReq:
-		return m.MM7Version
-	case *DeliverReq:
-		return m.MM7Version
-	case *DeliveryReportReq:
-		return m.MM7Version
-	case *ReadReplyReq:
-		return m.MM7Version
+// MM7VersionOf is the MM7Version a message carries (a request's, or a
+// response's, a Fault's detail's), "" when it has none.
+func MM7VersionOf(m Message) string {
+	if f, ok := m.(*Fault); ok && f.Detail != nil {
+		return MM7VersionOf(f.Detail)
 	}
-	if r := ResponseOf(m); r != nil {
-		return r.MM7Version
+	v := reflect.ValueOf(m)
+	if v.Kind() != reflect.Pointer || v.IsNil() {
+		return ""
 	}
-	return ""
+	f := v.Elem().FieldByName("MM7Version")
+	if !f.IsValid() {
+		return ""
+	}
+	return f.String()
 }

@@ -12,7 +12,7 @@ import (
 // kind in both flavours; and encoding is deterministic.
 func TestRoundTrip(t *testing.T) {
 	const perKind = 60
-	for _, v := range mm7.Versions() {
+	for _, v := range mm7.Flavours() {
 		g := mm7gen.New(uint64(len(v.Name))*7919, v)
 		for _, k := range mm7gen.Kinds {
 			for i := 0; i < perKind; i++ {
@@ -32,8 +32,8 @@ func TestRoundTrip(t *testing.T) {
 				if len(got.Deviations) != 0 {
 					t.Errorf("%s %s #%d: encoder output has deviations %v", v, k, i, got.Deviations)
 				}
-				if got.TransactionID != env.TransactionID || got.Version != env.Version || got.Release != v.Release {
-					t.Errorf("%s %s #%d: envelope: got %q %v %v", v, k, i, got.TransactionID, got.Version, got.Release)
+				if got.TransactionID != env.TransactionID || got.Flavour != env.Flavour || got.Release != v.Release {
+					t.Errorf("%s %s #%d: envelope: got %q %v %v", v, k, i, got.TransactionID, got.Flavour, got.Release)
 				}
 				if diff := cmp.Diff(env.Message, got.Message); diff != "" {
 					t.Fatalf("%s %s #%d: message changed (-want +got):\n%s\n%s", v, k, i, diff, b)
@@ -48,24 +48,24 @@ func TestEncodeRefusesWhatTheSchemaWould(t *testing.T) {
 		return &mm7.DeliveryReportReq{MessageID: "m", Recipient: mm7.Number("1"), Sender: mm7.ShortCode("2"),
 			Date: "2026-01-02T03:04:05Z", MMStatus: mm7.MMStatusRetrieved}
 	}
-	if _, err := mm7.EncodeMessage(mm7.V550, "t", ok()); err != nil {
+	if _, err := mm7.EncodeMessage(mm7.Flavour550, "t", ok()); err != nil {
 		t.Fatalf("valid report refused: %v", err)
 	}
 	cases := map[string]struct {
-		v   mm7.Version
+		v   mm7.Flavour
 		tid string
 		m   mm7.Message
 	}{
-		"REL-6 field in 5.5.0":  {mm7.V550, "t", func() mm7.Message { m := ok(); m.ApplicID = "x"; return m }()},
-		"REL-6 status in 5.5.0": {mm7.V550, "t", func() mm7.Message { m := ok(); m.MMStatus = mm7.MMStatusDeferred; return m }()},
-		"unknown status":        {mm7.V680, "t", func() mm7.Message { m := ok(); m.MMStatus = "Delivered"; return m }()},
-		"Java date":             {mm7.V680, "t", func() mm7.Message { m := ok(); m.Date = "2026-01-02T03:04:05-0500"; return m }()},
-		"missing recipient":     {mm7.V680, "t", func() mm7.Message { m := ok(); m.Recipient = mm7.Address{}; return m }()},
-		"wrong MM7Version":      {mm7.V550, "t", func() mm7.Message { m := ok(); m.MM7Version = "6.8.0"; return m }()},
-		"no TransactionID":      {mm7.V680, "", ok()},
-		"text in Details": {mm7.V680, "t", &mm7.DeliverRsp{Response: mm7.Response{Status: mm7.Status{Code: 1000, Text: "ok",
+		"REL-6 field in 5.5.0":  {mm7.Flavour550, "t", func() mm7.Message { m := ok(); m.ApplicID = "x"; return m }()},
+		"REL-6 status in 5.5.0": {mm7.Flavour550, "t", func() mm7.Message { m := ok(); m.MMStatus = mm7.MMStatusDeferred; return m }()},
+		"unknown status":        {mm7.Flavour680, "t", func() mm7.Message { m := ok(); m.MMStatus = "Delivered"; return m }()},
+		"Java date":             {mm7.Flavour680, "t", func() mm7.Message { m := ok(); m.Date = "2026-01-02T03:04:05-0500"; return m }()},
+		"missing recipient":     {mm7.Flavour680, "t", func() mm7.Message { m := ok(); m.Recipient = mm7.Address{}; return m }()},
+		"wrong MM7Version":      {mm7.Flavour550, "t", func() mm7.Message { m := ok(); m.MM7Version = "6.8.0"; return m }()},
+		"no TransactionID":      {mm7.Flavour680, "", ok()},
+		"text in Details": {mm7.Flavour680, "t", &mm7.DeliverRsp{Response: mm7.Response{Status: mm7.Status{Code: 1000, Text: "ok",
 			Details: &mm7.Details{InnerXML: "free text"}}}}},
-		"status code zero": {mm7.V680, "t", &mm7.DeliverRsp{Response: mm7.Response{Status: mm7.Status{Text: "ok"}}}},
+		"status code zero": {mm7.Flavour680, "t", &mm7.DeliverRsp{Response: mm7.Response{Status: mm7.Status{Text: "ok"}}}},
 	}
 	for name, c := range cases {
 		if b, err := mm7.EncodeMessage(c.v, c.tid, c.m); err == nil {
@@ -77,7 +77,7 @@ func TestEncodeRefusesWhatTheSchemaWould(t *testing.T) {
 func TestEncodeInTheRequestsRelease(t *testing.T) {
 	rel := mm7.Release("REL-6-MM7-1-2")
 	rsp := &mm7.DeliverRsp{Response: mm7.Response{MM7Version: "6.5.0", Status: mm7.Status{Code: 1000, Text: "Success"}}}
-	b, err := mm7.Encode(&mm7.Envelope{Version: mm7.V680, Release: rel, TransactionID: "t", Message: rsp})
+	b, err := mm7.Encode(&mm7.Envelope{Flavour: mm7.Flavour680, Release: rel, TransactionID: "t", Message: rsp})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,10 +86,10 @@ func TestEncodeInTheRequestsRelease(t *testing.T) {
 		t.Fatalf("got %v %v, want the answer in %s", env, err, rel)
 	}
 	rsp.MM7Version = "6.8.0" // not in REL-6-MM7-1-2's enumeration
-	if _, err := mm7.Encode(&mm7.Envelope{Version: mm7.V680, Release: rel, TransactionID: "t", Message: rsp}); err == nil {
+	if _, err := mm7.Encode(&mm7.Envelope{Flavour: mm7.Flavour680, Release: rel, TransactionID: "t", Message: rsp}); err == nil {
 		t.Error("MM7Version 6.8.0 written into REL-6-MM7-1-2")
 	}
-	if _, err := mm7.Encode(&mm7.Envelope{Version: mm7.V680, Release: "REL-9-MM7-1-0", TransactionID: "t", Message: rsp}); err == nil {
+	if _, err := mm7.Encode(&mm7.Envelope{Flavour: mm7.Flavour680, Release: "REL-9-MM7-1-0", TransactionID: "t", Message: rsp}); err == nil {
 		t.Error("unknown release accepted")
 	}
 }

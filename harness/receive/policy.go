@@ -27,10 +27,7 @@ func verdict(res *xsd.Result, devs []mm7.Deviation, forgive bool) []xsd.Error {
 // forgiven reports whether e is explained by one of the tolerated
 // deviations devs.
 func forgiven(e xsd.Error, devs []mm7.Deviation) bool {
-	step := e.Path[strings.LastIndexByte(e.Path, '/')+1:]
-	if i := strings.IndexByte(step, ':'); i >= 0 {
-		step = step[i+1:]
-	}
+	step := e.Element()
 	for _, d := range devs {
 		switch d.ID {
 		case mm7.DevDateTimeLexical:

@@ -32,7 +32,7 @@ type Options struct {
 	// Reserve is asked before the body's buffer grows (swa.ReadOptions).
 	Reserve func(n int64) error
 	// Expect is the flavour the receiver is configured for (zero: either).
-	Expect mm7.Version
+	Expect mm7.Flavour
 	// Schemas validate the SOAP part; nil skips the schema layer.
 	Schemas *xsd.Schemas
 	// Release, when set, is the one release whose schema the message must
@@ -95,7 +95,7 @@ func (r *Request) TransactionID() string {
 }
 
 // MM7Version is the MM7Version the request carries.
-func (r *Request) MM7Version() string { return strings.TrimSpace(mm7.VersionOf(r.Message())) }
+func (r *Request) MM7Version() string { return strings.TrimSpace(mm7.MM7VersionOf(r.Message())) }
 
 // Deviations are what was tolerated at every layer, in order.
 func (r *Request) Deviations() []mm7.Deviation {

@@ -21,7 +21,7 @@ import (
 // attachments: every transfer encoding, bracketed and bare Content-IDs,
 // Content-Locations, nested multipart/related and multipart/mixed.
 func randomMessage(r *rand.Rand, s swa.Style) *swa.Message {
-	env, err := mm7.Encode(mm7gen.New(r.Uint64(), mm7.V680).Envelope(mm7.KindDeliverReq))
+	env, err := mm7.Encode(mm7gen.New(r.Uint64(), mm7.Flavour680).Envelope(mm7.KindDeliverReq))
 	if err != nil {
 		panic(err)
 	}

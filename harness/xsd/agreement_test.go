@@ -35,7 +35,7 @@ func loadBoth(t *testing.T) verdicts {
 	if err != nil {
 		t.Fatal(err)
 	}
-	official, err := xsd.LoadDir(officialDir(t), mm7.Rel5MM7v1_2, mm7.Rel6MM7v1_4)
+	official, err := xsd.LoadDir(officialDir(t), mm7.Flavour550.Release, mm7.Flavour680.Release)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestAgreementOnSamples(t *testing.T) {
 
 func TestAgreementOnEncoderOutput(t *testing.T) {
 	v := loadBoth(t)
-	for _, ver := range mm7.Versions() {
+	for _, ver := range mm7.Flavours() {
 		g := mm7gen.New(42, ver)
 		for _, k := range mm7gen.Kinds {
 			for i := 0; i < 25; i++ {
@@ -97,7 +97,7 @@ func TestAgreementOnEncoderOutput(t *testing.T) {
 // valid documents per flavour and requires the same verdict on each.
 func TestAgreementOnMutations(t *testing.T) {
 	v := loadBoth(t)
-	for _, ver := range mm7.Versions() {
+	for _, ver := range mm7.Flavours() {
 		t.Run(ver.Name, func(t *testing.T) {
 			g := mm7gen.New(7, ver)
 			var all []mutant

@@ -17,7 +17,7 @@ import (
 // corpus6 returns n encoder-written 6.8.0 envelopes of every kind.
 func corpus6(b *testing.B, n int) [][]byte {
 	b.Helper()
-	g := mm7gen.New(5, mm7.V680)
+	g := mm7gen.New(5, mm7.Flavour680)
 	docs := make([][]byte, n)
 	for i := range docs {
 		d, err := mm7.Encode(g.Envelope(mm7gen.Kinds[i%len(mm7gen.Kinds)]))
@@ -33,7 +33,7 @@ func BenchmarkValidate(b *testing.B) {
 	s := embedded(b)
 	for _, k := range []mm7.Kind{mm7.KindDeliverReq, mm7.KindDeliveryReportReq, mm7.KindDeliverRsp} {
 		b.Run(string(k), func(b *testing.B) {
-			d, err := mm7.Encode(mm7gen.New(9, mm7.V680).Envelope(k))
+			d, err := mm7.Encode(mm7gen.New(9, mm7.Flavour680).Envelope(k))
 			if err != nil {
 				b.Fatal(err)
 			}

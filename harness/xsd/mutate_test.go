@@ -147,8 +147,8 @@ func mutants(base *tree, label string) []mutant {
 		out = append(out, mutant{name: label + ": " + what, doc: c.bytes()})
 	}
 	otherNS := map[string]string{
-		mm7.Rel5MM7v1_2.Namespace(): mm7.Rel6MM7v1_4.Namespace(),
-		mm7.Rel6MM7v1_4.Namespace(): mm7.Rel5MM7v1_2.Namespace(),
+		mm7.Flavour550.Release.Namespace(): mm7.Flavour680.Release.Namespace(),
+		mm7.Flavour680.Release.Namespace(): mm7.Flavour550.Release.Namespace(),
 	}
 	base.walk(nil, func(p path, n *tree) {
 		where := fmt.Sprintf("%s%v", n.name.Local, p)

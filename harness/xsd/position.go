@@ -44,6 +44,13 @@ func lineStarts(buf []byte) []int {
 	return starts
 }
 
+// Element is the local name of the element the error is at: "Sender" for
+// the path /SOAP-ENV:Envelope/SOAP-ENV:Body/mm7:DeliverReq/mm7:Sender[2].
+func (e Error) Element() string {
+	step := lastStep(e.Path)
+	return step[strings.IndexByte(step, ':')+1:]
+}
+
 // lastStep returns "mm7:Sender" for "/env:Envelope/env:Body/mm7:Sender[2]".
 func lastStep(path string) string {
 	step := path[strings.LastIndexByte(path, '/')+1:]

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -57,10 +58,19 @@ const goodRsp = `    <m:DeliverRsp xmlns:m="` + ns6 + `">
       <m:Status><m:StatusCode>1000</m:StatusCode><m:StatusText>Success</m:StatusText></m:Status>
     </m:DeliverRsp>`
 
+// The embedded schemas are the flavours' releases, each in a file named
+// for it: a flavour's schema is found from the flavour table alone.
 func TestEmbeddedCompiles(t *testing.T) {
 	s := embedded(t)
-	if got := s.Releases(); len(got) != 2 || got[0] != mm7.Rel5MM7v1_2 || got[1] != mm7.Rel6MM7v1_4 {
-		t.Fatalf("releases: got %v, want [REL-5-MM7-1-2 REL-6-MM7-1-4]", got)
+	var want []mm7.Release
+	for _, f := range mm7.Flavours() {
+		want = append(want, f.Release)
+		if _, ok := xsd.EmbeddedFiles()[string(f.Release)+".xsd"]; !ok {
+			t.Errorf("flavour %s: no embedded schema %s.xsd", f, f.Release)
+		}
+	}
+	if got := s.Releases(); !slices.Equal(got, want) {
+		t.Fatalf("releases: got %v, want %v", got, want)
 	}
 	if s.Origin() != "embedded" {
 		t.Errorf("origin: got %q", s.Origin())
@@ -74,8 +84,8 @@ func TestSeedsValidate(t *testing.T) {
 		file string
 		want mm7.Release
 	}{
-		{"vibes-680-deliverreq.xml", mm7.Rel6MM7v1_4},
-		{"vibes-550-submitreq.xml", mm7.Rel5MM7v1_2},
+		{"vibes-680-deliverreq.xml", mm7.Flavour680.Release},
+		{"vibes-550-submitreq.xml", mm7.Flavour550.Release},
 	} {
 		doc, _, err := mm7.NormalizeCharset(seed(t, c.file), "utf-8")
 		if err != nil {
@@ -160,13 +170,13 @@ func TestLaxBodyIsNotEnough(t *testing.T) {
 			t.Errorf("%s: got %v, want an error at stage %s", name, r.Errors, c.stage)
 		}
 	}
-	if r := s.Validate([]byte(env(goodRsp))); !r.Valid() || r.Message != "DeliverRsp" || r.Release != mm7.Rel6MM7v1_4 {
+	if r := s.Validate([]byte(env(goodRsp))); !r.Valid() || r.Message != "DeliverRsp" || r.Release != mm7.Flavour680.Release {
 		t.Errorf("good response: got %+v", r)
 	}
 }
 
 func TestValidateAsChecksTheNamespace(t *testing.T) {
-	r := embedded(t).ValidateAs([]byte(env(goodRsp)), mm7.Rel5MM7v1_2)
+	r := embedded(t).ValidateAs([]byte(env(goodRsp)), mm7.Flavour550.Release)
 	if r.Valid() || r.Errors[len(r.Errors)-1].Stage != xsd.StageNamespace {
 		t.Fatalf("got %v, want a namespace error", r.Errors)
 	}
@@ -187,7 +197,7 @@ func TestConcurrentValidation(t *testing.T) {
 	s := embedded(t)
 	docs := make([][]byte, 0, 40)
 	want := make([]bool, 0, 40)
-	for _, v := range mm7.Versions() {
+	for _, v := range mm7.Flavours() {
 		g := mm7gen.New(3, v)
 		for _, k := range mm7gen.Kinds {
 			b, err := mm7.Encode(g.Envelope(k))
@@ -304,9 +314,9 @@ func TestGoldenFilesValidate(t *testing.T) {
 	s := embedded(t)
 	for _, f := range files {
 		b, _ := os.ReadFile(f)
-		want := mm7.Rel6MM7v1_4
+		want := mm7.Flavour680.Release
 		if strings.HasPrefix(filepath.Base(f), "5.5.0") {
-			want = mm7.Rel5MM7v1_2
+			want = mm7.Flavour550.Release
 		}
 		if r := s.ValidateAs(b, want); !r.Valid() {
 			t.Errorf("%s: %v", filepath.Base(f), r.Errors)
@@ -335,5 +345,17 @@ func TestShapeLimitsHoldInUTF16(t *testing.T) {
 	res := s.Validate(doc)
 	if res.Valid() || len(res.Errors) == 0 || !strings.Contains(res.Errors[0].Message, "attributes") {
 		t.Errorf("a UTF-16 element with 300 attributes: %+v", res.Errors)
+	}
+}
+
+func TestErrorElementIsTheLastStepsLocalName(t *testing.T) {
+	for path, want := range map[string]string{
+		"/SOAP-ENV:Envelope/SOAP-ENV:Body/mm7:DeliverReq/mm7:Sender[2]": "Sender",
+		"/Envelope/Body/DeliverReq/TimeStamp":                           "TimeStamp",
+		"":                                                              "",
+	} {
+		if got := (xsd.Error{Path: path}).Element(); got != want {
+			t.Errorf("Element of %q = %q, want %q", path, got, want)
+		}
 	}
 }

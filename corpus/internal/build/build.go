@@ -27,7 +27,7 @@ type Built struct {
 // spec is a case before it is built.
 type spec struct {
 	id      string
-	flavour mm7.Version
+	flavour mm7.Flavour
 	kind    corpus.Kind
 	origin  corpus.Origin
 	desc    string
@@ -92,13 +92,13 @@ func Build() ([]Built, error) {
 		}
 		seen[s.id] = true
 		c := &corpus.Case{
-			ID: s.id, Flavour: s.flavour.Name, Kind: s.kind, Origin: s.origin, Description: s.desc,
+			ID: s.id, Flavour: s.flavour, Kind: s.kind, Origin: s.origin, Description: s.desc,
 			Expect: s.expect, Dates: s.dates, RawOnly: s.rawOnly, Generator: s.gen,
 		}
 		var raw []byte
 		var r io.Reader
 		if s.gen != "" {
-			r, c.Size, err = (&corpus.Case{Generator: s.gen, Flavour: s.flavour.Name}).Open()
+			r, c.Size, err = (&corpus.Case{Generator: s.gen, Flavour: s.flavour}).Open()
 			if err != nil {
 				return nil, err
 			}
@@ -107,7 +107,7 @@ func Build() ([]Built, error) {
 				return nil, err
 			}
 			c.SHA256 = hex.EncodeToString(h.Sum(nil))
-			r, _, _ = (&corpus.Case{Generator: s.gen, Flavour: s.flavour.Name}).Open()
+			r, _, _ = (&corpus.Case{Generator: s.gen, Flavour: s.flavour}).Open()
 		} else {
 			raw = s.bytes()
 			if s.tid != "" && bytes.Contains(raw, []byte(s.tid)) {

@@ -12,20 +12,18 @@ import (
 
 func specs() []spec {
 	var all []spec
-	for _, v := range mm7.Versions() {
+	for _, v := range mm7.Flavours() {
 		all = append(all, deliverCases(v)...)
 		all = append(all, reportCases(v)...)
 		all = append(all, submitCases(v)...)
 		all = append(all, readReplyCases(v)...)
 		all = append(all, quirkCases(v)...)
 	}
-	for _, v := range mm7.Versions() {
+	for _, v := range mm7.Flavours() {
 		all = append(all, negativeCases(v)...)
 	}
 	return all
 }
-
-func short(v mm7.Version) string { return strings.ReplaceAll(v.Name, ".", "")[:2] + "0" }
 
 // Addresses as Vibes uses them: MO from a handset MDN in E.164, to the
 // customer's short code (seed example A).
@@ -38,7 +36,7 @@ func ptr[T any](v T) *T { return &v }
 
 // mo is a DeliverReq as Vibes sends it (seed example A and Vibes' element
 // table): MM7Version, Sender, Recipients, Priority, Subject, Content.
-func mo(v mm7.Version, subject, href string) *mm7.DeliverReq {
+func mo(v mm7.Flavour, subject, href string) *mm7.DeliverReq {
 	m := &mm7.DeliverReq{
 		MM7Version: v.MM7Version,
 		Sender:     handset,
@@ -54,8 +52,8 @@ func mo(v mm7.Version, subject, href string) *mm7.DeliverReq {
 
 // moCase builds an MO in Vibes' style: the SAAJ envelope, the JavaMail
 // multipart, the Java client's HTTP header.
-func moCase(v mm7.Version, id string, origin corpus.Origin, desc string, req *mm7.DeliverReq, atts ...*swa.Part) spec {
-	id = short(v) + "-" + id
+func moCase(v mm7.Flavour, id string, origin corpus.Origin, desc string, req *mm7.DeliverReq, atts ...*swa.Part) spec {
+	id = v.ID + "-" + id
 	tid := tidFor(id)
 	return spec{
 		id: id, flavour: v, kind: corpus.KindDeliver, origin: origin, desc: desc, expect: accept(), tid: tid,
@@ -104,7 +102,7 @@ func seedAttachment() *swa.Part {
 }
 
 // dlr is a DeliveryReportReq as Vibes documents it.
-func dlr(v mm7.Version, status mm7.MMStatus, text string, date mm7.DateTime) *mm7.DeliveryReportReq {
+func dlr(v mm7.Flavour, status mm7.MMStatus, text string, date mm7.DateTime) *mm7.DeliveryReportReq {
 	return &mm7.DeliveryReportReq{
 		MM7Version: v.MM7Version,
 		MessageID:  "865cd3d1-bea6-4a6f-8bac-bae483248a27",
@@ -125,13 +123,13 @@ var statusTexts = map[mm7.MMStatus]string{
 	mm7.MMStatusForwarded:     "Error 12 - Message capped [ref: 44]",
 }
 
-func reportCases(v mm7.Version) []spec {
+func reportCases(v mm7.Flavour) []spec {
 	var out []spec
 	date := mm7.NewDateTime(base)
 	for _, st := range []mm7.MMStatus{mm7.MMStatusRetrieved, mm7.MMStatusRejected, mm7.MMStatusIndeterminate, mm7.MMStatusExpired, mm7.MMStatusForwarded} {
 		low := strings.ToLower(string(st))
 		// As plain text/xml, without StatusText.
-		id := short(v) + "-dlr-" + low
+		id := v.ID + "-dlr-" + low
 		tid := tidFor(id)
 		soap := soapIn(vibesxml.SAAJ, v, tid, dlr(v, st, "", date))
 		out = append(out, spec{
@@ -145,7 +143,7 @@ func reportCases(v mm7.Version) []spec {
 		if text == "" {
 			text = "Delivered to handset"
 		}
-		id2 := short(v) + "-dlr-" + low + "-multipart"
+		id2 := v.ID + "-dlr-" + low + "-multipart"
 		tid2 := tidFor(id2)
 		soap2 := soapIn(vibesxml.SAAJ, v, tid2, dlr(v, st, text, date))
 		out = append(out, spec{
@@ -160,7 +158,7 @@ func reportCases(v mm7.Version) []spec {
 	}
 	// The documented Java date pattern yyyy-MM-dd'T'HH:mm:ssZ gives -0600.
 	java := base.Format("2006-01-02T15:04:05-0700")
-	id := short(v) + "-dlr-java-date"
+	id := v.ID + "-dlr-java-date"
 	tid := tidFor(id)
 	soap := soapIn(vibesxml.SAAJ, v, tid, dlr(v, mm7.MMStatusRetrieved, "", "2000-01-01T00:00:00Z"))
 	soap = []byte(strings.Replace(string(soap), "2000-01-01T00:00:00Z", java, 1))
@@ -177,7 +175,7 @@ func reportCases(v mm7.Version) []spec {
 
 // submit is a SubmitReq as a customer sends it to Vibes: one recipient,
 // the short code as sender, one attachment (itself multipart).
-func submit(v mm7.Version, report bool) *mm7.SubmitReq {
+func submit(v mm7.Flavour, report bool) *mm7.SubmitReq {
 	return &mm7.SubmitReq{
 		MM7Version:           v.MM7Version,
 		SenderIdentification: mm7.SenderIdentification{SenderAddress: &shortCode},
@@ -188,10 +186,10 @@ func submit(v mm7.Version, report bool) *mm7.SubmitReq {
 	}
 }
 
-func submitCases(v mm7.Version) []spec {
+func submitCases(v mm7.Flavour) []spec {
 	var out []spec
 	for _, report := range []bool{true, false} {
-		id := fmt.Sprintf("%s-submit-dlr-%v", short(v), report)
+		id := fmt.Sprintf("%s-submit-dlr-%v", v.ID, report)
 		tid := tidFor(id)
 		soap := soapIn(vibesxml.JAXWS, v, tid, submit(v, report))
 		content := swa.NewMultipart(`multipart/related; type="application/smil"; start="<connect.smil>"`,
@@ -220,8 +218,8 @@ func submitCases(v mm7.Version) []spec {
 	return out
 }
 
-func readReplyCases(v mm7.Version) []spec {
-	id := short(v) + "-readreply-read"
+func readReplyCases(v mm7.Flavour) []spec {
+	id := v.ID + "-readreply-read"
 	tid := tidFor(id)
 	date := mm7.NewDateTime(base)
 	soap := soapIn(vibesxml.SAAJ, v, tid, &mm7.ReadReplyReq{

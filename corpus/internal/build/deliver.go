@@ -11,9 +11,9 @@ import (
 
 // deliverCases are the MOs Vibes sends for flavour v, the seed's first;
 // the themes that follow come in manifest order.
-func deliverCases(v mm7.Version) []spec {
+func deliverCases(v mm7.Flavour) []spec {
 	out := []spec{moSeed(v)}
-	for _, theme := range []func(mm7.Version) []spec{moMedia, moEncodings, moReferences, moSubjects, moAddresses, moSizes} {
+	for _, theme := range []func(mm7.Flavour) []spec{moMedia, moEncodings, moReferences, moSubjects, moAddresses, moSizes} {
 		out = append(out, theme(v)...)
 	}
 	return out
@@ -21,8 +21,8 @@ func deliverCases(v mm7.Version) []spec {
 
 // moSeed is the seed page's MO made whole: its 6.8.0 SOAP part as printed,
 // or on a 5.5.0 account the same MO as Vibes sends it there.
-func moSeed(v mm7.Version) spec {
-	if v == mm7.V680 {
+func moSeed(v mm7.Flavour) spec {
+	if v == mm7.Flavour680 {
 		id := "680-mo-seed"
 		return spec{
 			id: id, flavour: v, kind: corpus.KindDeliver, origin: corpus.OriginSeed, expect: accept(), tid: "becc3e4a6e065bd6",
@@ -50,7 +50,7 @@ func moSeed(v mm7.Version) spec {
 
 // moMedia are MOs carrying one part of each media type, then a SMIL
 // presentation of several.
-func moMedia(v mm7.Version) []spec {
+func moMedia(v mm7.Flavour) []spec {
 	var out []spec
 	// One case per media type, each referenced from Content.
 	media := []struct {
@@ -85,7 +85,7 @@ func moMedia(v mm7.Version) []spec {
 }
 
 // moEncodings are MOs whose attachment travels in each transfer encoding.
-func moEncodings(v mm7.Version) []spec {
+func moEncodings(v mm7.Flavour) []spec {
 	var out []spec
 	pic := JPEG("enc.jpg", 24<<10)
 	for _, enc := range []string{"base64", "binary", "8bit", "quoted-printable"} {
@@ -102,7 +102,7 @@ func moEncodings(v mm7.Version) []spec {
 
 // moReferences are the ways Content href names its part: a bare or a
 // bracketed Content-ID, or a Content-Location.
-func moReferences(v mm7.Version) []spec {
+func moReferences(v mm7.Flavour) []spec {
 	var out []spec
 	out = append(out, moCase(v, "mo-cid-bare", corpus.OriginSynthesized,
 		"MO whose attachment's Content-ID has no angle brackets; Content href names it bare",
@@ -120,7 +120,7 @@ func moReferences(v mm7.Version) []spec {
 }
 
 // moSubjects are MOs without a Subject and with a long UTF-8 one.
-func moSubjects(v mm7.Version) []spec {
+func moSubjects(v mm7.Flavour) []spec {
 	var out []spec
 	out = append(out, moCase(v, "mo-no-subject", corpus.OriginSynthesized,
 		"MO without a Subject", mo(v, "", "cid:t"), part("text/plain; charset=utf-8", "8bit", []byte("no subject"), "<t>")))
@@ -133,7 +133,7 @@ func moSubjects(v mm7.Version) []spec {
 
 // moAddresses are MOs from every address form Vibes may send as Sender,
 // then a group MMS with several recipients.
-func moAddresses(v mm7.Version) []spec {
+func moAddresses(v mm7.Flavour) []spec {
 	var out []spec
 	// Every address form as sender.
 	for _, a := range []struct {
@@ -158,7 +158,7 @@ func moAddresses(v mm7.Version) []spec {
 
 // moSizes are MOs of growing size, weighted to the 300 KB - 1 MB carriers
 // use.
-func moSizes(v mm7.Version) []spec {
+func moSizes(v mm7.Flavour) []spec {
 	var out []spec
 	for _, kb := range []int{1, 10, 100, 300, 400, 500, 700, 800, 1024, 2048} {
 		name := fmt.Sprintf("%dk", kb)

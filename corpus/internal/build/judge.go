@@ -40,7 +40,7 @@ var requestKind = map[corpus.Kind]mm7.Kind{
 // Judge reads the request r (of a case of kind k in flavour v) as a
 // careful receiver would — through harness/receive, serving only the case's
 // operation, forgiving nothing — and reports what it finds.
-func Judge(r io.Reader, k corpus.Kind, v mm7.Version, schemas *xsd.Schemas) (out Verdict, err error) {
+func Judge(r io.Reader, k corpus.Kind, v mm7.Flavour, schemas *xsd.Schemas) (out Verdict, err error) {
 	head, body, err := splitRequest(r)
 	if err != nil {
 		return out, err

@@ -10,7 +10,7 @@ import (
 )
 
 // goodMO is the MO the negative cases break, one thing at a time.
-func goodMO(v mm7.Version, tid string) string {
+func goodMO(v mm7.Flavour, tid string) string {
 	return string(soapIn(vibesxml.SAAJ, v, tid, mo(v, "Hello Client", "cid:photo")))
 }
 
@@ -19,43 +19,39 @@ var photo = JPEG("negative-photo.jpg", 6<<10)
 func photoPart() *swa.Part { return part("image/jpeg", "base64", photo, "<photo>") }
 
 // neg builds a negative MO whose SOAP part is edited by soap.
-func neg(v mm7.Version, name, desc string, expect corpus.Expect, soap func(s string) string) spec {
-	id := short(v) + "-neg-" + name
-	tid := tidFor(id)
-	return spec{
-		id: id, flavour: v, kind: corpus.KindDeliver, origin: corpus.OriginNegative, expect: expect, tid: tid, desc: desc,
-		bytes: func() []byte {
-			ct, body := vibesMIME(id, []byte(soap(goodMO(v, tid))), photoPart())
-			return post(paths["deliver"], ct, body)
-		},
-	}
+func neg(v mm7.Flavour, name, desc string, expect corpus.Expect, soap func(s string) string) spec {
+	return negOf(v, corpus.KindDeliver, name, desc, expect, func(id, tid string) []byte {
+		ct, body := vibesMIME(id, []byte(soap(goodMO(v, tid))), photoPart())
+		return post(paths["deliver"], ct, body)
+	})
 }
 
 // negDLR builds a negative DeliveryReportReq (plain text/xml) edited by soap.
-func negDLR(v mm7.Version, name, desc string, expect corpus.Expect, soap func(s string) string) spec {
-	id := short(v) + "-neg-" + name
-	tid := tidFor(id)
-	return spec{
-		id: id, flavour: v, kind: corpus.KindDeliveryReport, origin: corpus.OriginNegative, expect: expect, tid: tid, desc: desc,
-		bytes: func() []byte {
-			s := string(soapIn(vibesxml.SAAJ, v, tid, dlr(v, mm7.MMStatusRetrieved, "", mm7.NewDateTime(base))))
-			return post(paths["delivery-report"], "text/xml; charset=utf-8", []byte(soap(s)))
-		},
-	}
+func negDLR(v mm7.Flavour, name, desc string, expect corpus.Expect, soap func(s string) string) spec {
+	return negOf(v, corpus.KindDeliveryReport, name, desc, expect, func(_, tid string) []byte {
+		s := string(soapIn(vibesxml.SAAJ, v, tid, dlr(v, mm7.MMStatusRetrieved, "", mm7.NewDateTime(base))))
+		return post(paths["delivery-report"], "text/xml; charset=utf-8", []byte(soap(s)))
+	})
 }
 
 // negRaw builds a negative request from whole bytes.
-func negRaw(v mm7.Version, name, desc string, expect corpus.Expect, raw func(id, tid string) []byte) spec {
-	id := short(v) + "-neg-" + name
+func negRaw(v mm7.Flavour, name, desc string, expect corpus.Expect, raw func(id, tid string) []byte) spec {
+	return negOf(v, corpus.KindDeliver, name, desc, expect, raw)
+}
+
+// negOf is a negative case of kind: its ID and TransactionID follow from
+// its name, its bytes from raw.
+func negOf(v mm7.Flavour, kind corpus.Kind, name, desc string, expect corpus.Expect, raw func(id, tid string) []byte) spec {
+	id := v.ID + "-neg-" + name
 	tid := tidFor(id)
 	return spec{
-		id: id, flavour: v, kind: corpus.KindDeliver, origin: corpus.OriginNegative, expect: expect, tid: tid, desc: desc,
+		id: id, flavour: v, kind: kind, origin: corpus.OriginNegative, expect: expect, tid: tid, desc: desc,
 		bytes: func() []byte { return raw(id, tid) },
 	}
 }
 
 // goodRequest is the MO request the byte-level negatives start from.
-func goodRequest(v mm7.Version, id, tid string) (ct string, body []byte) {
+func goodRequest(v mm7.Flavour, id, tid string) (ct string, body []byte) {
 	return vibesMIME(id, []byte(goodMO(v, tid)), photoPart())
 }
 
@@ -97,9 +93,9 @@ const (
 // negativeCases are the requests a correct endpoint refuses, or may refuse,
 // for flavour v: every flavour-independent case exists for both. The
 // themes come in a fixed order, which is the manifest's.
-func negativeCases(v mm7.Version) []spec {
+func negativeCases(v mm7.Flavour) []spec {
 	var out []spec
-	if v == mm7.V550 {
+	if v == mm7.Flavour550 {
 		out = append(out, seedNegatives()...)
 	}
 	for _, theme := range negativeThemes {
@@ -111,7 +107,7 @@ func negativeCases(v mm7.Version) []spec {
 // negativeThemes are the groups of negative cases, in manifest order:
 // MIME and HTTP framing, then SOAP and MM7, then delivery reports, then
 // the cases streamed by a generator.
-var negativeThemes = []func(mm7.Version) []spec{
+var negativeThemes = []func(mm7.Flavour) []spec{
 	negativeFraming, negativeParts, negativeLabels,
 	negativeOperations, negativeTransactionID, negativeSchema, negativeBodyShape, negativeXML, negativeUnresolved,
 	negativeReports, negativeStreamed,
@@ -119,7 +115,7 @@ var negativeThemes = []func(mm7.Version) []spec{
 
 // negativeReports break a DeliveryReportReq against the schema: a status or
 // date the release does not define, a misnamed or missing element.
-func negativeReports(v mm7.Version) []spec {
+func negativeReports(v mm7.Flavour) []spec {
 	validation := []int{4004}
 	out := []spec{
 		negDLR(v, "dlr-bad-status", "MMStatus Delivered, which no release defines",
@@ -141,7 +137,7 @@ func negativeReports(v mm7.Version) []spec {
 				return s[:i] + s[j:]
 			}),
 	}
-	if v == mm7.V550 {
+	if v == mm7.Flavour550 {
 		out = append(out, negDLR(v, "dlr-deferred", "MMStatus Deferred, which REL-5-MM7-1-2 does not define (REL-6 does)",
 			must("schema", clauseSchema, validation), replace1(">Retrieved<", ">Deferred<")))
 	}
@@ -150,9 +146,9 @@ func negativeReports(v mm7.Version) []spec {
 
 // negativeStreamed are the cases too big to keep as files: a generator
 // streams their bytes when they are sent.
-func negativeStreamed(v mm7.Version) []spec {
+func negativeStreamed(v mm7.Flavour) []spec {
 	gen := func(name, desc string, expect corpus.Expect, rawOnly bool) spec {
-		return spec{id: short(v) + "-neg-" + name, flavour: v, kind: corpus.KindDeliver, origin: corpus.OriginNegative, gen: name,
+		return spec{id: v.ID + "-neg-" + name, flavour: v, kind: corpus.KindDeliver, origin: corpus.OriginNegative, gen: name,
 			rawOnly: rawOnly, desc: desc, expect: expect}
 	}
 	return []spec{
@@ -164,7 +160,7 @@ func negativeStreamed(v mm7.Version) []spec {
 
 // seedNegatives are the defects of the seed page's own 5.5.0 example.
 func seedNegatives() []spec {
-	v5 := mm7.V550
+	v5 := mm7.Flavour550
 	corrupt := []int{2007}
 	seedExample := func(quotes, boundary bool) func(id, tid string) []byte {
 		return func(id, tid string) []byte {

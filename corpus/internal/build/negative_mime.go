@@ -11,7 +11,7 @@ import (
 
 // negativeFraming breaks how the request is delimited: the multipart
 // boundary, its close delimiter and the HTTP Content-Length.
-func negativeFraming(v mm7.Version) []spec {
+func negativeFraming(v mm7.Flavour) []spec {
 	corrupt := []int{2007}
 	out := []spec{
 		negRaw(v, "boundary-mismatch", "a multipart whose header declares a boundary the body does not use",
@@ -49,13 +49,13 @@ func negativeFraming(v mm7.Version) []spec {
 			}),
 	}
 	// net/http sets Content-Length from the body, so a lying one goes as raw bytes.
-	markRawOnly(out, short(v)+"-neg-content-length-short", short(v)+"-neg-content-length-long")
+	markRawOnly(out, v.ID+"-neg-content-length-short", v.ID+"-neg-content-length-long")
 	return out
 }
 
 // negativeParts break what the multipart holds: no SOAP part, a SOAP part
 // that is not XML, or attachments a reader may find too odd or too big.
-func negativeParts(v mm7.Version) []spec {
+func negativeParts(v mm7.Flavour) []spec {
 	corrupt := []int{2007}
 	return []spec{
 		negRaw(v, "no-soap-part", "a multipart holding only an image: no SOAP part (the first part, taken as root, is binary)",
@@ -103,7 +103,7 @@ func negativeParts(v mm7.Version) []spec {
 
 // negativeLabels send a sound MO under labels that do not fit it: the
 // method, the Content-Type, the charset.
-func negativeLabels(v mm7.Version) []spec {
+func negativeLabels(v mm7.Flavour) []spec {
 	corrupt := []int{2007}
 	out := []spec{
 		negRaw(v, "method-get", "a GET to the MM7 endpoint",
@@ -128,6 +128,6 @@ func negativeLabels(v mm7.Version) []spec {
 			}),
 	}
 	// Request always POSTs, so the GET goes as raw bytes.
-	markRawOnly(out, short(v)+"-neg-method-get")
+	markRawOnly(out, v.ID+"-neg-method-get")
 	return out
 }

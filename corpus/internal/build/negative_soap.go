@@ -2,6 +2,7 @@ package build
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/mm7harness/mm7harness/harness/mm7"
@@ -10,7 +11,7 @@ import (
 
 // negativeOperations send a message the customer's MO endpoint does not
 // serve: one no schema declares, or one meant for Vibes itself.
-func negativeOperations(v mm7.Version) []spec {
+func negativeOperations(v mm7.Flavour) []spec {
 	ns := v.Release.Namespace()
 	return []spec{
 		neg(v, "unknown-message", "a body element the MM7 schemas do not declare (DeliverRequest)",
@@ -19,12 +20,12 @@ func negativeOperations(v mm7.Version) []spec {
 			}),
 		neg(v, "submitreq-to-vasp", "a SubmitReq sent to the customer's MO endpoint: an operation a VASP does not serve",
 			should("mm7:unsupported-operation", clauseOperation, []int{4003}), func(string) string {
-				return string(soapIn(vibesxml.SAAJ, v, tidFor(short(v)+"-neg-submitreq-to-vasp"), submit(v, true)))
+				return string(soapIn(vibesxml.SAAJ, v, tidFor(v.ID+"-neg-submitreq-to-vasp"), submit(v, true)))
 			}),
 		neg(v, "cancelreq", "a CancelReq sent to the customer's MO endpoint",
 			should("soap:operation-unsupported", clauseOperation, []int{4003}), func(string) string {
 				return `<?xml version="1.0" encoding="UTF-8"?><SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"><SOAP-ENV:Header>` +
-					`<mm7:TransactionID SOAP-ENV:mustUnderstand="1" xmlns:mm7="` + ns + `">` + tidFor(short(v)+"-neg-cancelreq") + `</mm7:TransactionID></SOAP-ENV:Header>` +
+					`<mm7:TransactionID SOAP-ENV:mustUnderstand="1" xmlns:mm7="` + ns + `">` + tidFor(v.ID+"-neg-cancelreq") + `</mm7:TransactionID></SOAP-ENV:Header>` +
 					`<SOAP-ENV:Body><mm7:CancelReq xmlns:mm7="` + ns + `"><mm7:MM7Version>` + v.MM7Version + `</mm7:MM7Version><mm7:SenderIdentification/>` +
 					`<mm7:MessageID>865cd3d1</mm7:MessageID></mm7:CancelReq></SOAP-ENV:Body></SOAP-ENV:Envelope>`
 			}),
@@ -33,7 +34,7 @@ func negativeOperations(v mm7.Version) []spec {
 
 // negativeTransactionID break the SOAP Header's one TransactionID: missing,
 // empty, doubled, or the Header gone.
-func negativeTransactionID(v mm7.Version) []spec {
+func negativeTransactionID(v mm7.Flavour) []spec {
 	validation := []int{4004}
 	ns := v.Release.Namespace()
 	return []spec{
@@ -44,7 +45,7 @@ func negativeTransactionID(v mm7.Version) []spec {
 			}),
 		neg(v, "empty-transaction-id", "an empty TransactionID",
 			must("soap:transaction-id", clauseTID, validation), func(s string) string {
-				return strings.Replace(s, tidFor(short(v)+"-neg-empty-transaction-id")+"<", "<", 1)
+				return strings.Replace(s, tidFor(v.ID+"-neg-empty-transaction-id")+"<", "<", 1)
 			}),
 		neg(v, "two-transaction-ids", "two TransactionID entries in the Header",
 			must("soap:transaction-id", clauseTID, validation), func(s string) string {
@@ -60,10 +61,10 @@ func negativeTransactionID(v mm7.Version) []spec {
 
 // negativeSchema break the DeliverReq against its release's schema: the
 // namespace, the MM7Version, element order, a required element.
-func negativeSchema(v mm7.Version) []spec {
+func negativeSchema(v mm7.Flavour) []spec {
 	validation := []int{4004}
 	ns := v.Release.Namespace()
-	otherVersion := map[mm7.Version]string{mm7.V680: "6.9.0", mm7.V550: "6.8.0"}[v]
+	otherVersion := disallowedMM7Version(v)
 	return []spec{
 		neg(v, "unknown-namespace", "the message in a namespace that is not MM7's",
 			must("soap:namespace-unknown", clauseSchema, validation), func(s string) string {
@@ -92,7 +93,7 @@ func negativeSchema(v mm7.Version) []spec {
 
 // negativeBodyShape break the envelope around the one MM7 message: two
 // messages, none, no envelope, or a SOAP 1.2 one.
-func negativeBodyShape(v mm7.Version) []spec {
+func negativeBodyShape(v mm7.Flavour) []spec {
 	validation := []int{4004}
 	return []spec{
 		neg(v, "two-messages", "two DeliverReq elements in one Body",
@@ -119,7 +120,7 @@ func negativeBodyShape(v mm7.Version) []spec {
 
 // negativeXML are SOAP parts that are not well-formed or carry a DTD, which
 // SOAP forbids: external entities, an expansion bomb, an unclosed element.
-func negativeXML(v mm7.Version) []spec {
+func negativeXML(v mm7.Flavour) []spec {
 	corrupt := []int{2007}
 	return []spec{
 		neg(v, "xxe-file", "an external entity on a local file (/etc/passwd) in the Subject",
@@ -151,11 +152,25 @@ func negativeXML(v mm7.Version) []spec {
 
 // negativeUnresolved are valid messages naming what the receiver cannot act
 // on: a mandatory header entry it does not know, a part that is not there.
-func negativeUnresolved(v mm7.Version) []spec {
+func negativeUnresolved(v mm7.Flavour) []spec {
 	return []spec{
 		neg(v, "unknown-mandatory-header", `a header entry the receiver cannot know, with mustUnderstand="1": SOAP 1.1 section 4.2.3 requires a MustUnderstand fault`,
 			must("soap:mustunderstand", clauseMU, nil, "5xx"), replace1("</SOAP-ENV:Header>", `    <x:Billing xmlns:x="urn:example:billing" SOAP-ENV:mustUnderstand="1">gold</x:Billing>`+"\n    </SOAP-ENV:Header>")),
 		neg(v, "href-unresolved", "Content href names a part the message does not hold",
 			survive("mm7:content-unresolved", whyUnresolved), replace1(`href="cid:photo"`, `href="cid:missing-part"`)),
 	}
+}
+
+// disallowedMM7Version is an MM7Version v's release does not allow: another
+// flavour's, else the one after v's own (6.8.0 → 6.9.0).
+func disallowedMM7Version(v mm7.Flavour) string {
+	for _, f := range mm7.Flavours() {
+		if !v.Release.AllowsMM7Version(f.MM7Version) {
+			return f.MM7Version
+		}
+	}
+	parts := strings.Split(v.MM7Version, ".")
+	minor, _ := strconv.Atoi(parts[1])
+	parts[1] = strconv.Itoa(minor + 1)
+	return strings.Join(parts, ".")
 }

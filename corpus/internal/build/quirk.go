@@ -12,7 +12,7 @@ import (
 
 // quirkCases each isolate one oddity of real traffic on an otherwise
 // textbook request (strict SwA, short prefixes): a receiver must accept it.
-func quirkCases(v mm7.Version) []spec {
+func quirkCases(v mm7.Flavour) []spec {
 	noMU := vibesxml.Compact
 	noMU.TIDAttrs = false
 	utf16 := vibesxml.Compact
@@ -34,7 +34,7 @@ func quirkCases(v mm7.Version) []spec {
 		quirk(v, "tid-no-mustunderstand", "TransactionID without mustUnderstand (Vibes always sends mustUnderstand=\"1\"; other gateways omit it)", noMU,
 			[]mm7.DeviationID{mm7.DevTransactionIDMustUnderstand}, nil),
 	}
-	if v == mm7.V550 {
+	if v == mm7.Flavour550 {
 		out = append(out, documented550Quirks()...)
 	}
 	return out
@@ -43,8 +43,8 @@ func quirkCases(v mm7.Version) []spec {
 // quirk is one quirk case for flavour v: the textbook MO in envelope style
 // st, its multipart edited by edit (when not nil), dev the deviations a
 // reader reports on it.
-func quirk(v mm7.Version, name, desc string, st vibesxml.Style, dev []mm7.DeviationID, edit func(m *swa.Message)) spec {
-	id := short(v) + "-quirk-" + name
+func quirk(v mm7.Flavour, name, desc string, st vibesxml.Style, dev []mm7.DeviationID, edit func(m *swa.Message)) spec {
+	id := v.ID + "-quirk-" + name
 	tid := tidFor(id)
 	return spec{
 		id: id, flavour: v, kind: corpus.KindDeliver, origin: corpus.OriginQuirk, expect: accept(), tid: tid, dev: dev, desc: desc,
@@ -74,7 +74,7 @@ func quirk(v mm7.Version, name, desc string, st vibesxml.Style, dev []mm7.Deviat
 // that its schema does not: a receiver must take them in case Vibes sends
 // MOs that way.
 func documented550Quirks() []spec {
-	v := mm7.V550
+	v := mm7.Flavour550
 	var out []spec
 	// Vibes' element table for the 5.5.0 MO.
 	id := "550-quirk-vibes-element-table"
@@ -104,7 +104,7 @@ func documented550Quirks() []spec {
 		dev:  []mm7.DeviationID{mm7.DevNamespaceNotFlavour},
 		desc: "MO to a 5.5.0 account in the REL-6-MM7-1-4 namespace with MM7Version 6.8.0, as the example under Vibes' 5.5.0 heading is",
 		bytes: func() []byte {
-			ct, body := vibesMIME(id2, soapIn(vibesxml.SAAJ, mm7.V680, tid2, mo(mm7.V680, "Hello Client", "cid:t")),
+			ct, body := vibesMIME(id2, soapIn(vibesxml.SAAJ, mm7.Flavour680, tid2, mo(mm7.Flavour680, "Hello Client", "cid:t")),
 				part("text/plain", "7bit", []byte("hi"), "<t>"))
 			return post(paths["deliver"], ct, body)
 		},

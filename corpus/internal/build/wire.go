@@ -10,12 +10,6 @@ import (
 	"github.com/mm7harness/mm7harness/harness/vibesxml"
 )
 
-// Namespaces of the two flavours.
-var (
-	ns5 = mm7.Rel5MM7v1_2.Namespace()
-	ns6 = mm7.Rel6MM7v1_4.Namespace()
-)
-
 // tidFor gives each case its own fixed TransactionID in Vibes' form.
 func tidFor(id string) string {
 	h := fnv.New64a()
@@ -68,7 +62,7 @@ var paths = map[string]string{
 }
 
 // soapIn encodes m as an envelope of flavour v and rewrites it in style st.
-func soapIn(st vibesxml.Style, v mm7.Version, tid string, m mm7.Message) []byte {
+func soapIn(st vibesxml.Style, v mm7.Flavour, tid string, m mm7.Message) []byte {
 	b, err := mm7.EncodeMessage(v, tid, m)
 	if err != nil {
 		panic(err)

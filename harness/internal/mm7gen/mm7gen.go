@@ -20,11 +20,11 @@ var Kinds = []mm7.Kind{
 // Gen makes messages from one random source.
 type Gen struct {
 	R *rand.Rand
-	V mm7.Version
+	V mm7.Flavour
 }
 
 // New returns a generator for flavour v seeded with seed.
-func New(seed uint64, v mm7.Version) *Gen {
+func New(seed uint64, v mm7.Flavour) *Gen {
 	return &Gen{R: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), V: v}
 }
 
@@ -327,5 +327,5 @@ func (g *Gen) readReplyReq() *mm7.ReadReplyReq {
 
 // Envelope returns a random envelope of kind k.
 func (g *Gen) Envelope(k mm7.Kind) *mm7.Envelope {
-	return &mm7.Envelope{Version: g.V, Release: g.V.Release, TransactionID: g.id(), Message: g.Message(k)}
+	return &mm7.Envelope{Flavour: g.V, Release: g.V.Release, TransactionID: g.id(), Message: g.Message(k)}
 }

@@ -98,13 +98,13 @@ func TestSAAJAcceptsWhatVibesSends(t *testing.T) {
 		namespace string
 		version   string
 	}{
-		{"680-mo-seed", "DeliverRsp", mm7.Rel6MM7v1_4.Namespace(), "6.8.0"},
-		{"550-mo-seed", "DeliverRsp", mm7.Rel5MM7v1_2.Namespace(), "5.3.0"},
-		{"680-dlr-retrieved", "DeliveryReportRsp", mm7.Rel6MM7v1_4.Namespace(), "6.8.0"},
-		{"550-dlr-retrieved-multipart", "DeliveryReportRsp", mm7.Rel5MM7v1_2.Namespace(), "5.3.0"},
-		{"680-readreply-read", "ReadReplyRsp", mm7.Rel6MM7v1_4.Namespace(), "6.8.0"},
-		{"680-quirk-utf16-declaration", "DeliverRsp", mm7.Rel6MM7v1_4.Namespace(), "6.8.0"},
-		{"680-mo-size-2m", "DeliverRsp", mm7.Rel6MM7v1_4.Namespace(), "6.8.0"},
+		{"680-mo-seed", "DeliverRsp", mm7.Flavour680.Release.Namespace(), "6.8.0"},
+		{"550-mo-seed", "DeliverRsp", mm7.Flavour550.Release.Namespace(), "5.3.0"},
+		{"680-dlr-retrieved", "DeliveryReportRsp", mm7.Flavour680.Release.Namespace(), "6.8.0"},
+		{"550-dlr-retrieved-multipart", "DeliveryReportRsp", mm7.Flavour550.Release.Namespace(), "5.3.0"},
+		{"680-readreply-read", "ReadReplyRsp", mm7.Flavour680.Release.Namespace(), "6.8.0"},
+		{"680-quirk-utf16-declaration", "DeliverRsp", mm7.Flavour680.Release.Namespace(), "6.8.0"},
+		{"680-mo-size-2m", "DeliverRsp", mm7.Flavour680.Release.Namespace(), "6.8.0"},
 	} {
 		t.Run(tc.id, func(t *testing.T) {
 			a, tid := post(t, endpoint, tc.id)

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/mm7harness/mm7harness/corpus/internal/build"
+	"github.com/mm7harness/mm7harness/harness/mm7"
 )
 
 func main() {
@@ -17,7 +18,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	for _, dir := range []string{"5.5.0", "6.8.0"} {
+	for _, dir := range mm7.FlavourNames() {
 		if err := os.RemoveAll(dir); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)

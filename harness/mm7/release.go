@@ -1,7 +1,6 @@
 package mm7
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 )
@@ -16,12 +15,6 @@ const namespaceBase = "http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/sc
 // Release names one published MM7 schema, e.g. "REL-5-MM7-1-2". The
 // schema's namespace is derived from it.
 type Release string
-
-// The releases of the two Vibes flavours.
-const (
-	Rel5MM7v1_2 Release = "REL-5-MM7-1-2"
-	Rel6MM7v1_4 Release = "REL-6-MM7-1-4"
-)
 
 // Namespace is the release's target namespace.
 func (r Release) Namespace() string { return namespaceBase + string(r) }
@@ -82,61 +75,6 @@ func IsMM7Namespace(ns string) bool {
 	}
 	_, _, ok := Release(name).parts()
 	return ok
-}
-
-// Version is one of the two MM7 flavours Vibes offers. A customer picks one
-// and uses it for every exchange.
-type Version struct {
-	// Name is what Vibes calls the flavour: "5.5.0" or "6.8.0".
-	Name string
-	// Release is the schema whose namespace the flavour's messages use.
-	Release Release
-	// MM7Version is the value carried in the MM7Version element. For "5.5.0"
-	// it is 5.3.0, the only value REL-5-MM7-1-2 allows (Vibes: "because of a
-	// bug in the 5.5.0 XSD").
-	MM7Version string
-}
-
-// The two flavours.
-var (
-	V550 = Version{Name: "5.5.0", Release: Rel5MM7v1_2, MM7Version: "5.3.0"}
-	V680 = Version{Name: "6.8.0", Release: Rel6MM7v1_4, MM7Version: "6.8.0"}
-)
-
-// Versions lists the flavours, oldest first.
-func Versions() []Version { return []Version{V550, V680} }
-
-// ParseVersion takes a flavour name as users write it: "5.5.0" or "6.8.0"
-// (also "5.3.0", the value the 5.5.0 flavour carries on the wire).
-func ParseVersion(s string) (Version, error) {
-	switch strings.TrimSpace(s) {
-	case "5.5.0", "5.3.0", "5.5", "5":
-		return V550, nil
-	case "6.8.0", "6.8", "6":
-		return V680, nil
-	}
-	return Version{}, fmt.Errorf("mm7: unknown MM7 version %q (want 5.5.0 or 6.8.0)", s)
-}
-
-// Namespace is the flavour's MM7 namespace.
-func (v Version) Namespace() string { return v.Release.Namespace() }
-
-// IsZero reports whether v is the zero Version.
-func (v Version) IsZero() bool { return v.Name == "" }
-
-func (v Version) String() string { return v.Name }
-
-// VersionFor maps any REL-5 or REL-6 namespace to the flavour that reads it:
-// REL-5-* to 5.5.0 and REL-6-* to 6.8.0. ok is false for other namespaces.
-func VersionFor(ns string) (v Version, r Release, ok bool) {
-	r, ok = ReleaseOf(ns)
-	if !ok {
-		return Version{}, "", false
-	}
-	if r.Major() == 5 {
-		return V550, r, true
-	}
-	return V680, r, true
 }
 
 // allowedMM7Versions lists, per release, the MM7Version values its schema's

@@ -113,23 +113,7 @@ func TestControlRefusesOtherOrigins(t *testing.T) {
 // /control/mo sent its bytes to any scheme the URL named: a raw TCP
 // write to a mail or FTP server, with the answer handed back.
 func TestControlMOSendsOnlyToHTTP(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var dialled atomic.Int32
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			dialled.Add(1)
-			c.Write([]byte("220 ftp.example ready\r\n"))
-			c.Close()
-		}
-	}()
-	t.Cleanup(func() { l.Close() })
+	l, dialled := bait(t, "220 ftp.example ready\r\n")
 	g := &mockvibes.Gateway{}
 	srv := gateway(t, g)
 	addr := l.Addr().String()
@@ -150,4 +134,27 @@ func TestControlMOSendsOnlyToHTTP(t *testing.T) {
 	if n := dialled.Load(); n != 0 || len(g.Exchanges()) != 0 {
 		t.Errorf("got %d connections and %d exchanges, want none", n, len(g.Exchanges()))
 	}
+}
+
+// bait is a TCP server that is no HTTP server: it greets whoever connects
+// with greeting and hangs up, and counts them.
+func bait(t *testing.T, greeting string) (net.Listener, *atomic.Int32) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	dialled := &atomic.Int32{}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			dialled.Add(1)
+			c.Write([]byte(greeting))
+			c.Close()
+		}
+	}()
+	return l, dialled
 }

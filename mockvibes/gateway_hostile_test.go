@@ -5,13 +5,11 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -168,22 +166,7 @@ func TestChunkedSubmitOverOneMegabyteGets413(t *testing.T) {
 
 // Delivery reports went to any scheme the callback URL named, as raw TCP.
 func TestCallbacksGoOnlyToHTTP(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	var dialled atomic.Int32
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			dialled.Add(1)
-			c.Close()
-		}
-	}()
+	l, dialled := bait(t, "")
 	g := &mockvibes.Gateway{}
 	srv := gateway(t, g)
 	for _, cb := range []string{"gopher://" + l.Addr().String() + "/", "smtp://" + l.Addr().String()} {

@@ -105,7 +105,6 @@ func (o *Outcome) view(dir string) pageView {
 		}
 	}
 	v.Summary = strings.Join(parts, ", ")
-
 	present := map[string]bool{}
 	for _, c := range o.Checks {
 		present[c.Group] = true
@@ -115,8 +114,13 @@ func (o *Outcome) view(dir string) pageView {
 			v.Groups = append(v.Groups, g)
 		}
 	}
+	v.Matrix = o.matrix(v.Groups)
+	v.Attention, v.All = o.cases(dir, v.Groups)
+	return v
+}
 
-	// The matrix.
+// matrix is a row per check and a cell per group, worst rows first.
+func (o *Outcome) matrix(groups []string) []rowView {
 	type tally map[string]int
 	cells := map[string]map[string]tally{}
 	for _, c := range o.Checks {
@@ -128,12 +132,13 @@ func (o *Outcome) view(dir string) pageView {
 		}
 		cells[c.Check][c.Group][c.Verdict]++
 	}
+	var rows []rowView
 	for _, ck := range check.Catalogue() {
 		row := rowView{Check: ck}
 		if cells[ck.ID] == nil {
 			continue
 		}
-		for _, g := range v.Groups {
+		for _, g := range groups {
 			t := cells[ck.ID][g]
 			cv := cellView{}
 			var ps []string
@@ -147,11 +152,15 @@ func (o *Outcome) view(dir string) pageView {
 			row.Worst = worse(row.Worst, cv.Worst)
 			row.Cells = append(row.Cells, cv)
 		}
-		v.Matrix = append(v.Matrix, row)
+		rows = append(rows, row)
 	}
-	sort.SliceStable(v.Matrix, func(i, j int) bool { return severity[v.Matrix[i].Worst] < severity[v.Matrix[j].Worst] })
+	sort.SliceStable(rows, func(i, j int) bool { return severity[rows[i].Worst] < severity[rows[j].Worst] })
+	return rows
+}
 
-	// The cases.
+// cases are the cases that need attention (worst first, with their
+// exchanges and how to reproduce them), and every case by group.
+func (o *Outcome) cases(dir string, groups []string) (attention []caseView, all []groupView) {
 	byCase := map[string]*caseView{}
 	var order []string
 	for _, c := range o.Checks {
@@ -183,20 +192,20 @@ func (o *Outcome) view(dir string) pageView {
 	for _, id := range order {
 		if cv := byCase[id]; severity[cv.Worst] <= severity[string(check.Warn)] {
 			cv.Attention = true
-			v.Attention = append(v.Attention, *cv)
+			attention = append(attention, *cv)
 		}
 	}
-	sort.SliceStable(v.Attention, func(i, j int) bool { return severity[v.Attention[i].Worst] < severity[v.Attention[j].Worst] })
-	for _, g := range v.Groups {
+	sort.SliceStable(attention, func(i, j int) bool { return severity[attention[i].Worst] < severity[attention[j].Worst] })
+	for _, g := range groups {
 		gv := groupView{Name: g}
 		for _, id := range order {
 			if byCase[id].Group == g {
 				gv.Cases = append(gv.Cases, *byCase[id])
 			}
 		}
-		v.All = append(v.All, gv)
+		all = append(all, gv)
 	}
-	return v
+	return attention, all
 }
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{

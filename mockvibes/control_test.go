@@ -2,13 +2,12 @@ package mockvibes_test
 
 import (
 	"encoding/json"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 
+	"github.com/mm7harness/mm7harness/internal/bait"
 	"github.com/mm7harness/mm7harness/mockvibes"
 )
 
@@ -113,10 +112,9 @@ func TestControlRefusesOtherOrigins(t *testing.T) {
 // /control/mo sent its bytes to any scheme the URL named: a raw TCP
 // write to a mail or FTP server, with the answer handed back.
 func TestControlMOSendsOnlyToHTTP(t *testing.T) {
-	l, dialled := bait(t, "220 ftp.example ready\r\n")
+	addr, dialled := bait.TCP(t, "220 ftp.example ready\r\n")
 	g := &mockvibes.Gateway{}
 	srv := gateway(t, g)
-	addr := l.Addr().String()
 	for _, target := range []string{
 		"file:///etc/passwd",
 		"ftp://" + addr + "/pub",
@@ -134,27 +132,4 @@ func TestControlMOSendsOnlyToHTTP(t *testing.T) {
 	if n := dialled.Load(); n != 0 || len(g.Exchanges()) != 0 {
 		t.Errorf("got %d connections and %d exchanges, want none", n, len(g.Exchanges()))
 	}
-}
-
-// bait is a TCP server that is no HTTP server: it greets whoever connects
-// with greeting and hangs up, and counts them.
-func bait(t *testing.T, greeting string) (net.Listener, *atomic.Int32) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	dialled := &atomic.Int32{}
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			dialled.Add(1)
-			c.Write([]byte(greeting))
-			c.Close()
-		}
-	}()
-	return l, dialled
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/mm7harness/mm7harness/corpus"
 	"github.com/mm7harness/mm7harness/harness/swa"
+	"github.com/mm7harness/mm7harness/internal/bait"
 	"github.com/mm7harness/mm7harness/mockvibes"
 )
 
@@ -166,10 +167,10 @@ func TestChunkedSubmitOverOneMegabyteGets413(t *testing.T) {
 
 // Delivery reports went to any scheme the callback URL named, as raw TCP.
 func TestCallbacksGoOnlyToHTTP(t *testing.T) {
-	l, dialled := bait(t, "")
+	addr, dialled := bait.TCP(t, "")
 	g := &mockvibes.Gateway{}
 	srv := gateway(t, g)
-	for _, cb := range []string{"gopher://" + l.Addr().String() + "/", "smtp://" + l.Addr().String()} {
+	for _, cb := range []string{"gopher://" + addr + "/", "smtp://" + addr} {
 		if code, _, body := submit(t, srv.URL, "680-submit-dlr-true", "VibesUser", "Password123", map[string]string{"X-Vibes-DlrCallbackUrl": cb}, nil); code != 200 {
 			t.Fatalf("callback %s: got HTTP %d, want 200\n%s", cb, code, body)
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/mm7harness/mm7harness/harness/mm7"
 	"github.com/mm7harness/mm7harness/harness/swa"
 	"github.com/mm7harness/mm7harness/harness/xsd"
+	"github.com/mm7harness/mm7harness/internal/needs"
 	"github.com/mm7harness/mm7harness/mockvibes"
 	"github.com/mm7harness/mm7harness/reference"
 	"github.com/mm7harness/mm7harness/reference/referencetest"
@@ -455,13 +456,7 @@ print(json.dumps(sum(1 for p in msg.walk() if not p.is_multipart())))
 
 // What the sender emits parses with an independent MIME parser.
 func TestSenderOutputParsesWithPython(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("python3 missing under CI")
-		}
-		t.Skip("SKIPPED: python3 not found")
-	}
+	py := needs.Tool(t, "python3", "the cross-check of the sender's output against another MIME parser")
 	srv := newRawServer(t, nil)
 	ids := []string{"680-mo-seed", "550-mo-smil", "680-mo-enc-quoted-printable", "550-mo-size-100k"}
 	s := &mockvibes.Sender{Endpoint: srv.URL()}

@@ -16,8 +16,10 @@ import (
 	"time"
 
 	"github.com/mm7harness/mm7harness/harness/check"
+	"github.com/mm7harness/mm7harness/harness/mm7"
 	"github.com/mm7harness/mm7harness/harness/swa"
 	"github.com/mm7harness/mm7harness/harness/xsd"
+	"github.com/mm7harness/mm7harness/internal/needs"
 	"github.com/mm7harness/mm7harness/reference"
 	"github.com/mm7harness/mm7harness/reference/referencetest"
 	"github.com/mm7harness/mm7harness/suites/internal/broken"
@@ -91,12 +93,12 @@ func certify(t *testing.T, args ...string) *outcome {
 	t.Helper()
 	o := &outcome{dir: t.TempDir()}
 	cmd := exec.Command(binary, append([]string{"certify", "--report-dir", o.dir, "--quiet"}, args...)...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
-	out, err := cmd.Output()
+	peak, err := runMeasured(cmd)
 	o.took = time.Since(start)
-	o.stdout, o.stderr = string(out), stderr.String()
+	o.stdout, o.stderr, o.maxRSSKB = stdout.String(), stderr.String(), peak
 	var ee *exec.ExitError
 	switch {
 	case errors.As(err, &ee):
@@ -104,7 +106,6 @@ func certify(t *testing.T, args ...string) *outcome {
 	case err != nil:
 		t.Fatal(err)
 	}
-	o.maxRSSKB = peakRSS(cmd)
 	if b, err := os.ReadFile(filepath.Join(o.dir, "report.json")); err == nil {
 		if err := json.Unmarshal(b, &o.report); err != nil {
 			t.Fatalf("report.json: %v", err)
@@ -160,7 +161,7 @@ func TestReferenceReceiverCertifies(t *testing.T) {
 	t.Parallel()
 	for _, mode := range []reference.ResponseMode{reference.ResponseSOAP, reference.ResponseBlank} {
 		s := startReference(t, reference.ServerConfig{Config: reference.Config{Response: mode}})
-		for _, v := range []string{"5.5.0", "6.8.0"} {
+		for _, v := range mm7.FlavourNames() {
 			o := certify(t, "--endpoint", s.URL, "--flavour", v)
 			conformant(t, string(mode)+" "+v, o)
 			if !strings.Contains(o.stdout, "CONFORMANT") {
@@ -175,7 +176,7 @@ func TestReferenceReceiverCertifies(t *testing.T) {
 		}
 	}
 	s := startReference(t, reference.ServerConfig{})
-	for _, v := range []string{"5.5.0", "6.8.0"} {
+	for _, v := range mm7.FlavourNames() {
 		conformant(t, "strict "+v, certify(t, "--endpoint", s.URL, "--flavour", v, "--profile", "strict"))
 	}
 }
@@ -200,7 +201,7 @@ func TestCorrectButDifferentEndpointsAreConformant(t *testing.T) {
 	t.Parallel()
 	for _, d := range broken.Correct {
 		url := wrap(t, d)
-		for _, v := range []string{"5.5.0", "6.8.0"} {
+		for _, v := range mm7.FlavourNames() {
 			conformant(t, d.Name+" "+v, certify(t, "--endpoint", url, "--flavour", v))
 		}
 	}
@@ -208,7 +209,7 @@ func TestCorrectButDifferentEndpointsAreConformant(t *testing.T) {
 		Config: reference.Config{Lenient: true, MaxBody: 64 << 20,
 			Limits: swa.Limits{MaxParts: 200000, MaxDepth: 64, MaxHeaderBytes: 4 << 20}},
 		MaxHeaderBytes: 16 << 20})
-	for _, v := range []string{"5.5.0", "6.8.0"} {
+	for _, v := range mm7.FlavourNames() {
 		o := certify(t, "--endpoint", lenient.URL, "--flavour", v)
 		conformant(t, "lenient "+v, o)
 		// It accepted every survive case, and was judged on each.
@@ -235,7 +236,7 @@ func TestCorrectButDifferentEndpointsAreConformant(t *testing.T) {
 // loaded machine must not make that a verdict.)
 func TestSAAJEndpoint(t *testing.T) {
 	url := peers.StartSAAJ(t, peers.SAAJOptions{})
-	for _, v := range []string{"5.5.0", "6.8.0"} {
+	for _, v := range mm7.FlavourNames() {
 		for _, profile := range []string{"vibes", "strict"} {
 			o := certify(t, "--endpoint", url, "--flavour", v, "--profile", profile)
 			conformant(t, "SAAJ "+v+" "+profile, o)
@@ -243,7 +244,7 @@ func TestSAAJEndpoint(t *testing.T) {
 		}
 	}
 	wrong := peers.StartSAAJ(t, peers.SAAJOptions{WrongTransactionID: true})
-	for _, v := range []string{"5.5.0", "6.8.0"} {
+	for _, v := range mm7.FlavourNames() {
 		o := certify(t, "--endpoint", wrong, "--flavour", v)
 		if o.code != 1 || !slices.Equal(o.failedIDs(), []string{"rsp-transaction-id"}) {
 			t.Errorf("SAAJ echoing a wrong TransactionID, %s: exit %d, failed %v; want exactly rsp-transaction-id\n%s", v, o.code, o.failedIDs(), o.stdout)
@@ -524,13 +525,7 @@ func TestReports(t *testing.T) {
 	if !found || strings.Contains(string(b), "Hello") {
 		t.Errorf("report.json does not refer to the failing request's file, or inlines bodies")
 	}
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium is not installed (Debian package chromium); under CI the browser check must run")
-		}
-		t.Skip("SKIPPED: chromium is not installed (Debian package chromium): report.html was not opened in a browser")
-	}
+	chromium := needs.Tool(t, "chromium", "opening report.html in a browser (Debian package chromium)")
 	dom, err := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
 		"--disable-component-update", "--disable-sync", "--no-first-run", "--user-data-dir="+t.TempDir(),
 		"--dump-dom", "file://"+filepath.Join(o.dir, "report.html")).Output()

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"github.com/mm7harness/mm7harness/harness/internal/mm7gen"
 	"github.com/mm7harness/mm7harness/harness/mm7"
 	"github.com/mm7harness/mm7harness/harness/swa"
+	"github.com/mm7harness/mm7harness/internal/needs"
 )
 
 // randomMessage builds a message in style s with a random tree of
@@ -203,13 +203,7 @@ json.dump(out, sys.stdout)
 // An independent MIME implementation (Python's email package) reads what
 // the writer produced the same way: part count, Content-IDs, decoded bytes.
 func TestPythonEmailAgrees(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("python3 not found; under CI the cross-check must run")
-		}
-		t.Skip("SKIPPED: python3 not found; the writer was not cross-checked against another MIME parser")
-	}
+	py := needs.Tool(t, "python3", "the cross-check of the writer against another MIME parser")
 	r := rand.New(rand.NewPCG(3, 4))
 	for i := 0; i < 40; i++ {
 		s := swa.Style(i % 2)

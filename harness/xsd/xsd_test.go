@@ -2,8 +2,6 @@ package xsd_test
 
 import (
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,6 +14,7 @@ import (
 	"github.com/mm7harness/mm7harness/harness/internal/mm7gen"
 	"github.com/mm7harness/mm7harness/harness/mm7"
 	"github.com/mm7harness/mm7harness/harness/xsd"
+	"github.com/mm7harness/mm7harness/internal/bait"
 )
 
 func embedded(t testing.TB) *xsd.Schemas {
@@ -238,24 +237,19 @@ func TestConcurrentValidation(t *testing.T) {
 
 // Hostile documents make libxml2 read nothing: not a local file, not a URL.
 func TestNothingIsReadFromDiskOrNetwork(t *testing.T) {
-	var hits atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
-		fmt.Fprint(w, "SECRET-FROM-NETWORK")
-	}))
-	defer srv.Close()
+	baitURL, hits := bait.HTTP(t, "SECRET-FROM-NETWORK")
 	secret := filepath.Join(t.TempDir(), "secret.txt")
 	os.WriteFile(secret, []byte("SECRET-FROM-DISK"), 0o644)
 
 	docs := map[string]string{
 		"external entity on a file": `<?xml version="1.0"?><!DOCTYPE e [<!ENTITY x SYSTEM "file://` + secret + `">]>` +
 			`<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><a>&x;</a></soap:Body></soap:Envelope>`,
-		"external entity on a URL": `<?xml version="1.0"?><!DOCTYPE e [<!ENTITY x SYSTEM "` + srv.URL + `/e">]>` +
+		"external entity on a URL": `<?xml version="1.0"?><!DOCTYPE e [<!ENTITY x SYSTEM "` + baitURL + `/e">]>` +
 			`<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><a>&x;</a></soap:Body></soap:Envelope>`,
-		"external DTD":        `<?xml version="1.0"?><!DOCTYPE e SYSTEM "` + srv.URL + `/dtd"><e/>`,
-		"parameter entity":    `<?xml version="1.0"?><!DOCTYPE e [<!ENTITY % p SYSTEM "` + srv.URL + `/p"> %p;]><e/>`,
+		"external DTD":        `<?xml version="1.0"?><!DOCTYPE e SYSTEM "` + baitURL + `/dtd"><e/>`,
+		"parameter entity":    `<?xml version="1.0"?><!DOCTYPE e [<!ENTITY % p SYSTEM "` + baitURL + `/p"> %p;]><e/>`,
 		"XInclude":            `<e xmlns:xi="http://www.w3.org/2001/XInclude"><xi:include href="file://` + secret + `" parse="text"/></e>`,
-		"schemaLocation hint": `<m:DeliverRsp xmlns:m="` + ns6 + `" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="` + ns6 + ` ` + srv.URL + `/s.xsd"/>`,
+		"schemaLocation hint": `<m:DeliverRsp xmlns:m="` + ns6 + `" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="` + ns6 + ` ` + baitURL + `/s.xsd"/>`,
 		"billion laughs":      mm7gen.BillionLaughs,
 	}
 	s := embedded(t)

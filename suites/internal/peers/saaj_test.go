@@ -5,15 +5,14 @@ import (
 	"encoding/xml"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/mm7harness/mm7harness/corpus"
 	"github.com/mm7harness/mm7harness/harness/mm7"
 	"github.com/mm7harness/mm7harness/harness/xsd"
+	"github.com/mm7harness/mm7harness/internal/bait"
 )
 
 // answer is an MM7 answer as the tests read it: every name is matched by
@@ -191,12 +190,7 @@ func TestSAAJWrongTransactionID(t *testing.T) {
 // one names: the request points both an external subset and an external
 // entity at a server that counts its visitors.
 func TestSAAJNeverFetchesExternalEntities(t *testing.T) {
-	var visits atomic.Int32
-	bait := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		visits.Add(1)
-		io.WriteString(w, "<!ENTITY x 'fetched'>")
-	}))
-	defer bait.Close()
+	baitURL, visits := bait.HTTP(t, "<!ENTITY x 'fetched'>")
 	endpoint := StartSAAJ(t, SAAJOptions{})
 
 	c, err := corpus.Get("680-dlr-retrieved")
@@ -208,7 +202,7 @@ func TestSAAJNeverFetchesExternalEntities(t *testing.T) {
 		t.Fatal(err)
 	}
 	body := raw[bytes.Index(raw, []byte("\r\n\r\n"))+4:]
-	doctype := `<!DOCTYPE SOAP-ENV:Envelope SYSTEM "` + bait.URL + `/dtd" [<!ENTITY xxe SYSTEM "` + bait.URL + `/entity">]>`
+	doctype := `<!DOCTYPE SOAP-ENV:Envelope SYSTEM "` + baitURL + `/dtd" [<!ENTITY xxe SYSTEM "` + baitURL + `/entity">]>`
 	body = bytes.Replace(body, []byte("<SOAP-ENV:Envelope"), []byte(doctype+"\n<SOAP-ENV:Envelope"), 1)
 	body = bytes.Replace(body, []byte("<mm7:MMStatus>"), []byte("<mm7:MMStatus>&xxe;"), 1)
 	if !bytes.Contains(body, []byte("&xxe;")) {

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Profile is a misbehaviour of the sender (mm7harness play): what it does
@@ -268,15 +269,9 @@ func (e *MisplacedError) Error() string {
 	return fmt.Sprintf("mockvibes: %s is a sender profile (what the sender does to its requests), not a gateway fault", e.Name)
 }
 
-// splitNames splits a comma-separated list, skipping blanks.
+// splitNames splits a list of names at commas and white space.
 func splitNames(list string) []string {
-	var out []string
-	for _, name := range strings.Split(list, ",") {
-		if name = strings.TrimSpace(name); name != "" {
-			out = append(out, name)
-		}
-	}
-	return out
+	return strings.FieldsFunc(list, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
 }
 
 // contentLengthOf reads the Content-Length header of a request head.

@@ -151,6 +151,20 @@ func pathInt(w http.ResponseWriter, r *http.Request, name string) (int64, bool) 
 	return n, true
 }
 
+// storeFailed answers a store error (404 with missing for what is not
+// there) and says whether there was one.
+func storeFailed(w http.ResponseWriter, err error, missing string) bool {
+	switch {
+	case errors.Is(err, ErrNotFound):
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": missing})
+	case err != nil:
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
+	default:
+		return false
+	}
+	return true
+}
+
 type messageView struct {
 	*Record
 	SOAP string `json:"soap"`
@@ -162,12 +176,7 @@ func (h *Handler) getMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec, err := h.store.Get(r.Context(), id)
-	if errors.Is(err, ErrNotFound) {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such message"})
-		return
-	}
-	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
+	if storeFailed(w, err, "no such message") {
 		return
 	}
 	writeJSON(w, http.StatusOK, messageView{Record: rec, SOAP: string(rec.SOAP)})
@@ -183,12 +192,7 @@ func (h *Handler) getPart(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := h.store.Part(r.Context(), id, int(n))
-	if errors.Is(err, ErrNotFound) {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such part"})
-		return
-	}
-	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
+	if storeFailed(w, err, "no such part") {
 		return
 	}
 	w.Header().Set("Content-Type", p.ContentType)

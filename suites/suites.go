@@ -19,6 +19,7 @@ import (
 	"github.com/mm7harness/mm7harness/harness/check"
 	"github.com/mm7harness/mm7harness/harness/mm7"
 	"github.com/mm7harness/mm7harness/harness/xsd"
+	"github.com/mm7harness/mm7harness/internal/defaults"
 	"github.com/mm7harness/mm7harness/mockvibes"
 )
 
@@ -77,23 +78,10 @@ func (c *Config) defaults() {
 	if c.Profile == "" {
 		c.Profile = check.ProfileVibes
 	}
-	if c.Budget <= 0 {
-		c.Budget = mockvibes.VibesTimeout
-	}
+	defaults.Fill(c, Config{Budget: mockvibes.VibesTimeout, BadInputTimeout: DefaultBadInputTimeout, MaxDuration: DefaultMaxDuration,
+		MaxAnswer: DefaultMaxAnswer, Concurrency: 16, Seed: c.Seed})
 	if c.Grace <= 0 {
 		c.Grace = max(500*time.Millisecond, c.Budget/4)
-	}
-	if c.BadInputTimeout <= 0 {
-		c.BadInputTimeout = DefaultBadInputTimeout
-	}
-	if c.MaxDuration <= 0 {
-		c.MaxDuration = DefaultMaxDuration
-	}
-	if c.MaxAnswer <= 0 {
-		c.MaxAnswer = DefaultMaxAnswer
-	}
-	if c.Concurrency <= 0 {
-		c.Concurrency = 16
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"unicode"
 
 	"github.com/mm7harness/mm7harness/harness/mm7"
 )
@@ -46,14 +47,9 @@ func usageError(command string, stderr io.Writer) func(format string, a ...any) 
 	}
 }
 
+// splitList splits a flag's list at commas and white space.
 func splitList(s string) []string {
-	var out []string
-	for _, x := range strings.Split(s, ",") {
-		if x = strings.TrimSpace(x); x != "" {
-			out = append(out, x)
-		}
-	}
-	return out
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
 }
 
 // runFlavours prints the flavour table, or only the names (for scripts).

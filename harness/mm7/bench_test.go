@@ -49,7 +49,7 @@ func benchKinds(b *testing.B, op func(envs []*mm7.Envelope, docs [][]byte, i int
 // The Vibes MO as it arrives: a utf-16 declaration over UTF-8 bytes, so the
 // declaration is rewritten before parsing.
 func BenchmarkDecodeVibesSeed(b *testing.B) {
-	doc := readSeedB(b, "vibes-680-deliverreq.xml")
+	doc := readSeed(b, "vibes-680-deliverreq.xml")
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		if _, err := mm7.Decode(doc, "utf-8"); err != nil {

@@ -11,7 +11,7 @@ import (
 	"github.com/mm7harness/mm7harness/harness/mm7"
 )
 
-func readSeed(t *testing.T, name string) []byte {
+func readSeed(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", "seed", name))
 	if err != nil {
@@ -279,13 +279,4 @@ func TestDecodeErrorKeepsTransactionID(t *testing.T) {
 	if env == nil || env.TransactionID != "tid-1" || env.Flavour != mm7.Flavour680 {
 		t.Fatalf("got %+v, want the TransactionID tid-1 and version 6.8.0 kept", env)
 	}
-}
-
-func readSeedB(b *testing.B, name string) []byte {
-	b.Helper()
-	d, err := os.ReadFile(filepath.Join("testdata", "seed", name))
-	if err != nil {
-		b.Fatal(err)
-	}
-	return d
 }

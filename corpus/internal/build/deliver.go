@@ -31,12 +31,7 @@ func moSeed(v mm7.Flavour) spec {
 			bytes: func() []byte {
 				m := swa.New(swa.StyleVibes, []byte(strings.ReplaceAll(seedSOAP, "\n", "\r\n")), seedAttachment())
 				m.Root.Header.Set("Content-Id", "549710183.1414695261747.sun-soap.jeetumac.local")
-				n := 0
-				bs := []string{"----=_Part_1_2045721805.1414695261749", "----=_Part_1_504396287.1414695261748"}
-				ct, body, err := swa.Writer{Style: swa.StyleVibes, Boundary: func() string { n++; return bs[(n-1)%2] }}.Write(m)
-				if err != nil {
-					panic(err)
-				}
+				ct, body := writeCaptured(m, "----=_Part_1_2045721805.1414695261749", "----=_Part_1_504396287.1414695261748")
 				return post(paths["deliver"], ct, body)
 			},
 		}
@@ -175,4 +170,16 @@ func moSizes(v mm7.Flavour) []spec {
 			mo(v, "Size "+name, "cid:mms"), mixed))
 	}
 	return out
+}
+
+// writeCaptured writes m as Vibes does, with the boundaries of a captured
+// message: outer for the top multipart, inner for the one nested in it.
+func writeCaptured(m *swa.Message, outer, inner string) (ct string, body []byte) {
+	n := 0
+	bs := []string{outer, inner}
+	ct, body, err := swa.Writer{Style: swa.StyleVibes, Boundary: func() string { n++; return bs[(n-1)%2] }}.Write(m)
+	if err != nil {
+		panic(err)
+	}
+	return ct, body
 }

@@ -35,7 +35,11 @@ func loadBoth(t *testing.T) verdicts {
 	if err != nil {
 		t.Fatal(err)
 	}
-	official, err := xsd.LoadDir(officialDir(t), mm7.Flavour550.Release, mm7.Flavour680.Release)
+	var releases []mm7.Release
+	for _, f := range mm7.Flavours() {
+		releases = append(releases, f.Release)
+	}
+	official, err := xsd.LoadDir(officialDir(t), releases...)
 	if err != nil {
 		t.Fatal(err)
 	}

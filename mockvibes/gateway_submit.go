@@ -3,7 +3,6 @@ package mockvibes
 import (
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"time"
 
@@ -14,9 +13,6 @@ import (
 
 // Vibes' submit limit.
 const maxSubmit = 1 << 20
-
-// fault reports whether the gateway is to misbehave as f.
-func (g *Gateway) fault(f GatewayFault) bool { return slices.Contains(g.Faults, f) }
 
 // submit is POST /mm7, Vibes' submit endpoint: each step answers the
 // request itself when it refuses it, so the next runs only on what the
@@ -46,32 +42,6 @@ func (g *Gateway) submit(w http.ResponseWriter, r *http.Request) {
 	g.acceptSubmit(w, r, acct, tid, req, to, from)
 }
 
-// misbehave applies the faults that come before anything is read, and
-// reports whether the request is answered (or dropped) by it. They come
-// first: they are what the customer is testing. A drop the connection
-// does not allow falls through to a normal answer.
-func (g *Gateway) misbehave(w http.ResponseWriter, r *http.Request) bool {
-	switch {
-	case g.fault(GatewayDrop):
-		if hj, ok := w.(http.Hijacker); ok {
-			if c, _, err := hj.Hijack(); err == nil {
-				c.Close()
-				return true
-			}
-		}
-	case g.fault(GatewayHTTP500):
-		w.WriteHeader(http.StatusInternalServerError)
-		return true
-	case g.fault(GatewaySlow):
-		select {
-		case <-time.After(g.SlowDelay):
-		case <-r.Context().Done():
-			return true
-		}
-	}
-	return false
-}
-
 // admit checks what comes before the body: its declared size, the
 // account's credentials, the faults answered in the account's flavour
 // (capacity, an RS fault), and the carrier code header. It answers a
@@ -87,12 +57,7 @@ func (g *Gateway) admit(w http.ResponseWriter, r *http.Request) (Account, bool) 
 		return Account{}, false
 	}
 	v := acct.Flavour
-	if g.fault(GatewayCapacity) {
-		g.answerError(w, http.StatusInternalServerError, v, "", mm7.VibesPlatformCapacity, "Platform reached capacity - retry in a few minutes")
-		return Account{}, false
-	}
-	if g.fault(GatewayFaultRS) {
-		g.answerError(w, http.StatusInternalServerError, v, "", mm7.StatusServerError, "Request processing error")
+	if g.misbehaveInFlavour(w, v) {
 		return Account{}, false
 	}
 	if cc := r.Header.Get("X-Vibes-CarrierCode"); cc != "" {

@@ -3,7 +3,6 @@ package mockvibes
 import (
 	"bytes"
 	"fmt"
-	"maps"
 	"net"
 	"regexp"
 	"slices"
@@ -194,64 +193,6 @@ func lookupProfile(name string) (Profile, bool) {
 		return Profile{}, false
 	}
 	return profiles[i], true
-}
-
-// GatewayFault is a misbehaviour of the mock gateway (mm7harness mock):
-// how its submit endpoint answers. The value is the fault's name.
-type GatewayFault string
-
-// The gateway faults.
-const (
-	GatewaySlow     GatewayFault = "gateway-slow"     // answers after Gateway.SlowDelay
-	GatewayHTTP500  GatewayFault = "gateway-http-500" // a bare HTTP 500
-	GatewayFaultRS  GatewayFault = "gateway-fault"    // a SOAP Fault carrying RSErrorRsp 3000
-	GatewayDrop     GatewayFault = "gateway-drop"     // the connection closes without an answer
-	GatewayCapacity GatewayFault = "gateway-capacity" // 4005: Vibes' platform reached capacity
-)
-
-// gatewayFaults describes every gateway fault.
-var gatewayFaults = map[GatewayFault]string{
-	GatewaySlow:     "the mock gateway answers SubmitReq slowly",
-	GatewayHTTP500:  "the mock gateway answers HTTP 500 without a body",
-	GatewayFaultRS:  "the mock gateway answers a SOAP Fault with RSErrorRsp 3000",
-	GatewayDrop:     "the mock gateway drops the connection without answering",
-	GatewayCapacity: "the mock gateway answers 4005 (Vibes: platform reached capacity, retry later)",
-}
-
-// Desc says what the fault does ("" for no fault of the table).
-func (f GatewayFault) Desc() string { return gatewayFaults[f] }
-
-// GatewayFaults returns the gateway faults, sorted.
-func GatewayFaults() []GatewayFault {
-	return slices.Sorted(maps.Keys(gatewayFaults))
-}
-
-// GatewayFaultNames lists the gateway faults, sorted.
-func GatewayFaultNames() []string {
-	var out []string
-	for _, f := range GatewayFaults() {
-		out = append(out, string(f))
-	}
-	return out
-}
-
-// ParseGatewayFaults turns "a,b" into gateway faults. A sender profile's
-// name is refused with a *MisplacedError.
-func ParseGatewayFaults(list string) ([]GatewayFault, error) {
-	var out []GatewayFault
-	for _, name := range splitNames(list) {
-		f := GatewayFault(name)
-		_, profile := lookupProfile(name)
-		switch {
-		case f.Desc() != "":
-			out = append(out, f)
-		case profile:
-			return nil, &MisplacedError{Name: name}
-		default:
-			return nil, fmt.Errorf("mockvibes: no gateway fault %q (have %s)", name, strings.Join(GatewayFaultNames(), ", "))
-		}
-	}
-	return out, nil
 }
 
 // MisplacedError is a misbehaviour given to the side that does not do it:

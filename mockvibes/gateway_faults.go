@@ -1,10 +1,8 @@
 package mockvibes
 
 import (
-	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/mm7harness/mm7harness/harness/mm7"
@@ -13,15 +11,6 @@ import (
 // GatewayFault is a misbehaviour of the mock gateway (mm7harness mock):
 // how its submit endpoint answers. The value is the fault's name.
 type GatewayFault string
-
-// The gateway faults.
-const (
-	GatewaySlow     GatewayFault = "gateway-slow"
-	GatewayHTTP500  GatewayFault = "gateway-http-500"
-	GatewayFaultRS  GatewayFault = "gateway-fault"
-	GatewayDrop     GatewayFault = "gateway-drop"
-	GatewayCapacity GatewayFault = "gateway-capacity"
-)
 
 // gatewayFault is an entry of the table: what the fault is, and what it
 // does. A fault acts either before anything is read (before), or once the
@@ -33,6 +22,15 @@ type gatewayFault struct {
 	before    func(g *Gateway, w http.ResponseWriter, r *http.Request) bool
 	inFlavour func(g *Gateway, w http.ResponseWriter, v mm7.Flavour) bool
 }
+
+// The gateway faults.
+const (
+	GatewaySlow     GatewayFault = "gateway-slow"
+	GatewayHTTP500  GatewayFault = "gateway-http-500"
+	GatewayFaultRS  GatewayFault = "gateway-fault"
+	GatewayDrop     GatewayFault = "gateway-drop"
+	GatewayCapacity GatewayFault = "gateway-capacity"
+)
 
 // gatewayFaults is the table, in the order the faults act when several
 // are on. A new fault is an entry here, and a test.
@@ -105,25 +103,6 @@ func GatewayFaultNames() []string {
 		out = append(out, string(f))
 	}
 	return out
-}
-
-// ParseGatewayFaults turns "a,b" into gateway faults. A sender profile's
-// name is refused with a *MisplacedError.
-func ParseGatewayFaults(list string) ([]GatewayFault, error) {
-	var out []GatewayFault
-	for _, name := range splitNames(list) {
-		f := GatewayFault(name)
-		_, profile := lookupProfile(name)
-		switch {
-		case f.Desc() != "":
-			out = append(out, f)
-		case profile:
-			return nil, &MisplacedError{Name: name}
-		default:
-			return nil, fmt.Errorf("mockvibes: no gateway fault %q (have %s)", name, strings.Join(GatewayFaultNames(), ", "))
-		}
-	}
-	return out, nil
 }
 
 // misbehave applies the faults on that act before anything is read, and

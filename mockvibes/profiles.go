@@ -195,6 +195,25 @@ func lookupProfile(name string) (Profile, bool) {
 	return profiles[i], true
 }
 
+// ParseGatewayFaults turns "a,b" into gateway faults. A sender profile's
+// name is refused with a *MisplacedError.
+func ParseGatewayFaults(list string) ([]GatewayFault, error) {
+	var out []GatewayFault
+	for _, name := range splitNames(list) {
+		f := GatewayFault(name)
+		_, profile := lookupProfile(name)
+		switch {
+		case f.Desc() != "":
+			out = append(out, f)
+		case profile:
+			return nil, &MisplacedError{Name: name}
+		default:
+			return nil, fmt.Errorf("mockvibes: no gateway fault %q (have %s)", name, strings.Join(GatewayFaultNames(), ", "))
+		}
+	}
+	return out, nil
+}
+
 // MisplacedError is a misbehaviour given to the side that does not do it:
 // a gateway fault to the sender, or a sender profile to the gateway.
 type MisplacedError struct {

@@ -108,6 +108,15 @@ type Gateway struct {
 	// 1000); the oldest are forgotten.
 	MaxMessages int
 
+	// React, when set, chooses how each submission is answered: as Vibes
+	// would (the zero Reaction), or otherwise (gateway_observe.go).
+	React func(*SubmitAttempt) Reaction
+	// OnSubmit, when set, is given every submission once answered, and
+	// OnCallback every delivery-report exchange as it ends: a client's
+	// certification judges them.
+	OnSubmit   func(*SubmitAttempt)
+	OnCallback func(*Exchange)
+
 	mu        sync.Mutex
 	messages  *ring[*Submission]
 	exchanges *ring[ExchangeView]
@@ -341,6 +350,9 @@ func (g *Gateway) post(callback string, soap []byte, messageID string, rep *Repo
 	s := &Sender{Endpoint: callback, Timeout: g.CallbackTimeout, RetryInterval: g.RetryInterval, MaxRetries: g.MaxRetries,
 		Limits: g.answerLimits(), Discard: true,
 		Progress: func(_, _ int, ex *Exchange) {
+			if g.OnCallback != nil {
+				g.OnCallback(ex)
+			}
 			g.record(ex)
 			g.mu.Lock()
 			rep.Attempts, rep.Delivered = ex.Attempt, ex.OK()

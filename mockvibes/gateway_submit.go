@@ -14,10 +14,20 @@ import (
 // Vibes' submit limit.
 const maxSubmit = 1 << 20
 
-// submit is POST /mm7, Vibes' submit endpoint: each step answers the
+// submit is POST /mm7, Vibes' submit endpoint, watched or scripted when
+// the gateway is (gateway_observe.go).
+func (g *Gateway) submit(w http.ResponseWriter, r *http.Request) {
+	if g.React != nil || g.OnSubmit != nil {
+		g.submitWatched(w, r)
+		return
+	}
+	g.serveSubmit(w, r)
+}
+
+// serveSubmit answers a submission as Vibes does: each step answers the
 // request itself when it refuses it, so the next runs only on what the
 // last let through.
-func (g *Gateway) submit(w http.ResponseWriter, r *http.Request) {
+func (g *Gateway) serveSubmit(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", "POST")
 		http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
@@ -148,6 +158,9 @@ func (g *Gateway) acceptSubmit(w http.ResponseWriter, r *http.Request, acct Acco
 	g.mu.Lock()
 	g.messages.add(sub)
 	g.mu.Unlock()
+	if rec, ok := w.(*answerRecorder); ok {
+		rec.at.MessageID = sub.MessageID
+	}
 	rsp := &mm7.SubmitRsp{Response: mm7.Response{MM7Version: v.MM7Version, Status: mm7.Status{Code: mm7.StatusSuccess, Text: "Success"}}, MessageID: sub.MessageID}
 	b, err := mm7.EncodeMessage(v, tid, rsp)
 	if err != nil {

@@ -184,7 +184,7 @@ func (o *Outcome) cases(dir string, groups []string) (attention []caseView, all 
 		cv.Exchanges = append(cv.Exchanges, exchangeView{Seq: ex.Seq, Purpose: ex.Purpose, Summary: ex.summary(),
 			Request: shown(ex.request), Response: shown(ex.response), RequestFile: ex.RequestFile, ResponseFile: ex.ResponseFile,
 			RequestBytes: ex.RequestBytes, ResponseSize: int64(ex.ResponseBytes)})
-		if cv.Replay == "" && (ex.Purpose == "message" || ex.Purpose == "negative" || ex.Purpose == "retry") {
+		if cv.Replay == "" && (ex.Purpose == "message" || ex.Purpose == "negative" || ex.Purpose == "retry" || o.Command != "") {
 			cv.Replay, cv.Curl = o.reproduce(dir, ex)
 		}
 	}
@@ -223,7 +223,7 @@ details{margin:.5em 0}summary{cursor:pointer}pre{background:#f8f8f8;padding:.6em
 code{background:#f1f3f4;padding:0 .3em}.note{color:#555}
 </style></head><body>
 <h1>MM7 {{.Flavour}} certification: <span class="verdict {{.Class}}" id="verdict">{{.Verdict}}</span></h1>
-<p>Endpoint <code>{{.Endpoint}}</code>, profile <code>{{.Profile}}</code>, started {{.Started.Format "2006-01-02 15:04:05 MST"}}, took {{ms .Duration}}.
+<p>{{if .Command}}MT client <code>{{.Command}}</code>{{else}}Endpoint <code>{{.Endpoint}}</code>{{end}}, profile <code>{{.Profile}}</code>, started {{.Started.Format "2006-01-02 15:04:05 MST"}}, took {{ms .Duration}}.
 Latency budget {{ms .Budget}} (answers cut off at {{ms .Budget}} + {{ms .Grace}}; bad input at {{ms .BadInputTimeout}}); answers read up to {{.MaxAnswer}} bytes.</p>
 <p id="counts">{{.Summary}}</p>
 {{if .Stopped}}<p class="note" id="stopped"><strong>Stopped early:</strong> {{.Stopped}}.</p>{{end}}

@@ -44,6 +44,15 @@ func (r *run) judge(p *probe, ck *check.Check) (res *CheckResult) {
 			res.Verdict, res.Reason = verdictNotRun, fmt.Sprintf("harness error: %v", e)
 		}
 	}()
+	if p.eval != nil {
+		if ns := r.plan.skip[p]; ns != nil {
+			res.setNotSent(ns)
+			return res
+		}
+		out := p.eval(ck)
+		res.Verdict, res.Expected, res.Actual = string(ck.Grade(out, r.cfg.Profile)), out.Expected, out.Actual
+		return res
+	}
 	exs := r.plan.sent[p]
 	if exs == nil {
 		ns := r.plan.skip[p]
@@ -114,7 +123,7 @@ func (r *run) evaluate(p *probe, ck *check.Check, exs []*Exchange) check.Result 
 		panic(noJudge(p, ck))
 	}
 	ex := exs[0]
-	if p.c.Expect.Outcome == corpus.Tolerate {
+	if p.c != nil && p.c.Expect.Outcome == corpus.Tolerate {
 		if ck.JudgeQuirk != nil {
 			return ck.JudgeQuirk(ex.answer, p.c.Expect.Clause, p.c.Expect.Risk)
 		}

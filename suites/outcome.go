@@ -41,6 +41,10 @@ type Outcome struct {
 	Counts    map[string]int `json:"counts"`
 	Checks    []*CheckResult `json:"checks"`
 	Exchanges []*Exchange    `json:"exchanges"`
+	// Command is the MT client certified (certify-client), and Scenarios
+	// what each of its scenarios recorded.
+	Command   string            `json:"command,omitempty"`
+	Scenarios []*ScenarioRecord `json:"scenarios,omitempty"`
 }
 
 func newOutcome(cfg *Config, start time.Time, results []*CheckResult, pl *plan) *Outcome {

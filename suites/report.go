@@ -109,8 +109,17 @@ func probeIDOf(ex *Exchange) string {
 	return ex.Case
 }
 
-// reproduce is how to send a case's request again.
+// reproduce is how to send a case's request again; for an MT client,
+// how to run its scenario again.
 func (o *Outcome) reproduce(dir string, ex *Exchange) (replay, curl string) {
+	if o.Command != "" {
+		for _, s := range o.Scenarios {
+			if ex.Case == s.ID || strings.HasPrefix(ex.Case, s.ID+"-report-") {
+				return s.Rerun, ""
+			}
+		}
+		return "", ""
+	}
 	if ex.streamed {
 		return fmt.Sprintf("mm7harness play --endpoint %s --cases %s --max-retries 0", o.Endpoint, ex.Case), ""
 	}

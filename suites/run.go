@@ -75,10 +75,18 @@ func Run(cfg Config) (*Outcome, error) {
 	r.plan = newPlan(&r.cfg)
 	r.plan.run(r.probes, sel)
 
+	r.runSpecs(fmt.Sprintf("MM7 %s certification of %s", cfg.Flavour.Name, cfg.Endpoint))
+	out := newOutcome(&r.cfg, start, r.collect(), r.plan)
+	return out, nil
+}
+
+// runSpecs declares the specs of the probes and runs them with Ginkgo:
+// each judges what was recorded and leaves its result in the report.
+func (r *run) runSpecs(title string) {
 	r.declare()
 	gomega.RegisterFailHandler(ginkgo.Fail)
 	suite, rep := ginkgo.GinkgoConfiguration()
-	suite.LabelFilter = cfg.LabelFilter
+	suite.LabelFilter = r.cfg.LabelFilter
 	// The label filter is the one way to select: what was sent was chosen
 	// by it, and focus or skip flags (under go test) would leave specs of
 	// sent exchanges unjudged.
@@ -86,23 +94,20 @@ func Run(cfg Config) (*Outcome, error) {
 	suite.RandomizeAllSpecs = true
 	suite.FailOnPending = true
 	suite.FailOnEmpty = true
-	if cfg.Seed != 0 {
-		suite.RandomSeed = cfg.Seed
+	if r.cfg.Seed != 0 {
+		suite.RandomSeed = r.cfg.Seed
 	}
 	rep.Succinct = true
-	rep.NoColor = !term.Is(cfg.Progress)
+	rep.NoColor = !term.Is(r.cfg.Progress)
 
 	// Ginkgo has no option for where its console reporter writes: it
 	// writes to formatter.ColorableStdOut, which RunSpecs reads when it
 	// starts. Standard output is the command's summary, so point that at
 	// the progress writer for the run, and back after.
 	stdout := formatter.ColorableStdOut
-	formatter.ColorableStdOut = ginkgoOutput(cfg.Progress)
+	formatter.ColorableStdOut = ginkgoOutput(r.cfg.Progress)
 	defer func() { formatter.ColorableStdOut = stdout }()
-	ginkgo.RunSpecs(&ginkgoT{}, fmt.Sprintf("MM7 %s certification of %s", cfg.Flavour.Name, cfg.Endpoint), suite, rep)
-
-	out := newOutcome(&r.cfg, start, r.collect(), r.plan)
-	return out, nil
+	ginkgo.RunSpecs(&ginkgoT{}, title, suite, rep)
 }
 
 // ginkgoOutput is where Ginkgo's console output goes for progress w:

@@ -22,6 +22,7 @@ const (
 	probeNegative    probeKind = "negative"    // a negative case, then a valid message
 	probeRetry       probeKind = "retry"       // a valid message, then the same bytes again
 	probeConcurrency probeKind = "concurrency" // several valid messages at once
+	probeScenario    probeKind = "scenario"    // an MT client's scenario (client_plan.go)
 )
 
 // probe is one container of specs.
@@ -31,6 +32,12 @@ type probe struct {
 	c      *corpus.Case // the case sent (the good case for retries and concurrency)
 	group  string       // the report's case group
 	checks []*check.Check
+	// opName is the operation label when there is no case (an MT
+	// client's scenario).
+	opName string
+	// eval judges a check on what the probe recorded, for probes whose
+	// record is not a list of exchanges (an MT client's scenario).
+	eval func(ck *check.Check) check.Result
 }
 
 // Case groups, as the report's matrix shows them.
@@ -41,10 +48,17 @@ const (
 	groupQuirks     = "quirks"
 	groupRobustness = "robustness"
 	groupBehaviour  = "retries and load"
+
+	// An MT client's scenarios, and the delivery reports to it.
+	groupAccepted  = "MT accepted"
+	groupPermanent = "MT refused"
+	groupTemporary = "MT temporary failures"
+	groupClientDLR = "delivery reports to the client"
 )
 
 // GroupOrder is the order of the case groups in reports.
-var GroupOrder = []string{groupMO, groupDLR, groupReadReply, groupQuirks, groupRobustness, groupBehaviour}
+var GroupOrder = []string{groupMO, groupDLR, groupReadReply, groupQuirks, groupRobustness, groupBehaviour,
+	groupAccepted, groupPermanent, groupTemporary, groupClientDLR}
 
 func groupOf(c *corpus.Case) string {
 	switch {
@@ -111,7 +125,12 @@ func buildProbes(cfg *Config, positives, negatives []*corpus.Case) []*probe {
 }
 
 // op is the operation label of a probe.
-func (p *probe) op() string { return string(p.c.Kind) }
+func (p *probe) op() string {
+	if p.opName != "" {
+		return p.opName
+	}
+	return string(p.c.Kind)
+}
 
 // labels are the Ginkgo labels of one spec: the container's and the
 // check's.

@@ -21,6 +21,7 @@ type command struct {
 
 var commands = []command{
 	{"certify", "certify an endpoint for Vibes: play the corpus, check every answer, write reports", runCertify},
+	{"certify-client", "certify an MT client: the mock Vibes gateway runs it through scripted scenarios and judges it", runCertifyClient},
 	{"validate", "check stored messages (HTTP, MIME or SOAP XML) and print every problem with its place", runValidate},
 	{"serve", "run the reference receiver: an MM7 endpoint that stores and answers what Vibes sends", runServe},
 	{"mock", "run the mock Vibes gateway: the submit endpoint, delivery report callbacks, a control API", runMock},

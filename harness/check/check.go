@@ -58,6 +58,8 @@ const (
 	GroupRobustness  Group = "robustness"  // judged on a negative case and what follows
 	GroupRetries     Group = "retries"     // a resent TransactionID
 	GroupConcurrency Group = "concurrency" // many messages at once
+	GroupSubmit      Group = "submit"      // a SubmitReq an MT client sent
+	GroupClient      Group = "client"      // what an MT client did across a scenario
 )
 
 // Verdict is what a check says of one case.
@@ -107,6 +109,11 @@ type Check struct {
 	// JudgeLoad decides on the answers to several messages sent at once;
 	// before as for JudgeAfter.
 	JudgeLoad func(answers []Answer, before Answer) Result `json:"-"`
+	// JudgeSubmit decides on one SubmitReq an MT client sent.
+	JudgeSubmit func(in *SubmitInput) Result `json:"-"`
+	// JudgeClient decides on what an MT client did in a scenario: its
+	// attempts, the gateway's answers, its exit status.
+	JudgeClient func(run *ClientRun) Result `json:"-"`
 }
 
 // Result is one check's verdict on one case, as judged; Grade turns it
@@ -247,7 +254,7 @@ func contentTypeParam(ct, name string) string {
 
 // catalogue is every check: the list each file declares, one after the
 // other. Nothing adds to it at run time.
-var catalogue = slices.Concat(transportChecks, envelopeChecks, rspChecks, robustnessChecks, behaviourChecks)
+var catalogue = slices.Concat(transportChecks, envelopeChecks, rspChecks, robustnessChecks, behaviourChecks, submitChecks, clientChecks)
 
 // Catalogue returns every check, sorted by ID.
 func Catalogue() []*Check {

@@ -80,11 +80,12 @@ func TestCatalogue(t *testing.T) {
 // connection.
 func TestEveryCheckCarriesItsJudge(t *testing.T) {
 	want := map[check.Group]string{check.GroupAnswer: "Judge", check.GroupQuirk: "JudgeQuirk",
-		check.GroupRetries: "JudgeResend", check.GroupConcurrency: "JudgeLoad"}
+		check.GroupRetries: "JudgeResend", check.GroupConcurrency: "JudgeLoad", check.GroupSubmit: "JudgeSubmit", check.GroupClient: "JudgeClient"}
 	for _, c := range check.Catalogue() {
 		var has []string
 		for name, set := range map[string]bool{"Judge": c.Judge != nil, "JudgeQuirk": c.JudgeQuirk != nil, "JudgeBad": c.JudgeBad != nil,
-			"JudgeAfter": c.JudgeAfter != nil, "JudgeResend": c.JudgeResend != nil, "JudgeLoad": c.JudgeLoad != nil} {
+			"JudgeAfter": c.JudgeAfter != nil, "JudgeResend": c.JudgeResend != nil, "JudgeLoad": c.JudgeLoad != nil,
+			"JudgeSubmit": c.JudgeSubmit != nil, "JudgeClient": c.JudgeClient != nil} {
 			if set {
 				has = append(has, name)
 			}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/mm7harness/mm7harness/harness/check"
+	"github.com/mm7harness/mm7harness/harness/xsd"
+	"github.com/mm7harness/mm7harness/suites"
+)
+
+// clientArgs are certify-client's flags: those of suites.ClientConfig
+// bound to it, and the ones read into it once parsed.
+type clientArgs struct {
+	cfg                  suites.ClientConfig
+	profile, cases, skip string
+	reportDir, schemaDir string
+	quiet, list          bool
+}
+
+func clientFlags(fs *flag.FlagSet) *clientArgs {
+	a := &clientArgs{}
+	c := &a.cfg
+	flavourFlag(fs, &c.Flavour, "the `FLAVOUR` of the client's account (required)")
+	fs.StringVar(&a.profile, "profile", "vibes", "`vibes` (SHOULD failures warn; a blank 200 from the delivery-report endpoint passes) or strict (SHOULD failures fail)")
+	fs.StringVar(&c.Listen, "listen", "", "certify a long-running client instead of a command: the gateway listens on `ADDR` and prints the recipients to send to")
+	fs.IntVar(&c.Scenarios, "scenarios", 0, "with --listen, run the first `N` scenarios (default all)")
+	fs.StringVar(&a.cases, "cases", "", "only these scenario `IDs` (a trailing * matches a prefix)")
+	fs.StringVar(&c.LabelFilter, "label-filter", "", "a Ginkgo label `expression`, e.g. 'level:VIBES'")
+	fs.StringVar(&a.skip, "skip-checks", "", "comma-separated check `IDs` to skip (reported as skipped)")
+	fs.StringVar(&a.reportDir, "report-dir", "mm7harness-client-report", "write junit.xml, report.json, report.html and the raw exchanges into `DIR`")
+	fs.StringVar(&a.schemaDir, "schema-dir", "", "judge SubmitReqs against the schema files in `DIR` instead of the embedded ones")
+	fs.DurationVar(&c.ScenarioTimeout, "scenario-timeout", suites.DefaultScenarioTimeout, "stop a client still running after this long in one scenario (its retries must fit)")
+	fs.DurationVar(&c.Hold, "hold", suites.DefaultHold, "how long the no-answer scenario holds a request the client does not give up")
+	fs.DurationVar(&c.MaxDuration, "max-duration", 30*time.Minute, "stop starting scenarios after this long (the run is then INCOMPLETE)")
+	fs.StringVar(&c.User, "user", "", "the account's user (default: one made up)")
+	fs.StringVar(&c.Password, "password", "", "the account's password (default: one made up)")
+	fs.StringVar(&c.ShortCode, "short-code", "63901", "the short code the account may send from")
+	fs.BoolVar(&a.quiet, "quiet", false, "no progress on standard error")
+	fs.BoolVar(&a.list, "list", false, "print the check catalogue and exit")
+	return a
+}
+
+// config completes the configuration from the flags and the command.
+func (a *clientArgs) config(command []string, stderr io.Writer) (suites.ClientConfig, error) {
+	cfg := a.cfg
+	cfg.Command = command
+	switch {
+	case cfg.Flavour.IsZero():
+		return cfg, errors.New("--flavour is required")
+	case len(command) == 0 && cfg.Listen == "":
+		return cfg, errors.New("give the client: -- COMMAND [ARGS…], or --listen ADDR")
+	case len(command) > 0 && cfg.Listen != "":
+		return cfg, errors.New("a command or --listen, not both")
+	case (cfg.User == "") != (cfg.Password == ""):
+		return cfg, errors.New("--user and --password go together")
+	case cfg.ScenarioTimeout <= 0 || cfg.Hold <= 0 || cfg.MaxDuration <= 0:
+		return cfg, errors.New("--scenario-timeout, --hold and --max-duration must be positive")
+	}
+	cfg.Profile = check.Profile(a.profile)
+	if cfg.Profile != check.ProfileVibes && cfg.Profile != check.ProfileStrict {
+		return cfg, fmt.Errorf("--profile %q: want vibes or strict", a.profile)
+	}
+	cfg.Cases, cfg.SkipChecks = splitList(a.cases), splitList(a.skip)
+	for _, id := range cfg.SkipChecks {
+		if _, ok := check.Get(id); !ok {
+			return cfg, fmt.Errorf("--skip-checks: no check %q (mm7harness certify-client --list)", id)
+		}
+	}
+	if a.schemaDir != "" {
+		s, err := xsd.LoadDir(a.schemaDir)
+		if err != nil {
+			return cfg, fmt.Errorf("--schema-dir: %w", err)
+		}
+		cfg.Schemas = s
+	}
+	if !a.quiet {
+		cfg.Progress = stderr
+	}
+	return cfg, nil
+}
+
+const clientUsage = `usage: mm7harness certify-client --flavour FLAVOUR [flags] -- COMMAND [ARGS…]
+       mm7harness certify-client --flavour FLAVOUR --listen ADDR [--scenarios N] [flags]
+
+Certifies an MT client: the mock Vibes gateway runs COMMAND once per scenario, with MM7_URL,
+MM7_USER, MM7_PASSWORD, MM7_VERSION, MM7_RECIPIENT, MM7_SHORTCODE, MM7_SCENARIO and
+MM7_DELIVERY_REPORT set; COMMAND sends one MMS to MM7_RECIPIENT and exits 0 when Vibes accepted it.
+The gateway answers as each scenario says, and the checks judge every SubmitReq, what the client
+does with each answer, and how its delivery-report endpoint answers.
+Exit status: 0 CONFORMANT, 1 NOT CONFORMANT, 2 INCOMPLETE or a usage or harness error.`
+
+func runCertifyClient(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("certify-client", stderr, clientUsage, nil)
+	a := clientFlags(fs)
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	if a.list {
+		printCatalogue(stdout)
+		return 0
+	}
+	fail := usageError("certify-client", stderr)
+	cfg, err := a.config(fs.Args(), stderr)
+	if err != nil {
+		return fail("%v", err)
+	}
+	cfg.Announce = stdout
+	if err := suites.CheckReportDir(a.reportDir); err != nil {
+		return fail("%v", err)
+	}
+	out, err := suites.RunClient(cfg)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if err := out.Write(a.reportDir); err != nil {
+		return fail("writing reports: %v", err)
+	}
+	printSummary(stdout, out, a.reportDir)
+	switch out.Verdict {
+	case suites.Conformant:
+		return exitConformant
+	case suites.NotConformant:
+		return exitNotConform
+	}
+	return exitUsage
+}

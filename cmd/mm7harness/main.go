@@ -27,6 +27,7 @@ var commands = []command{
 	{"mock", "run the mock Vibes gateway: the submit endpoint, delivery report callbacks, a control API", runMock},
 	{"play", "send corpus cases (or request files) to an endpoint as Vibes does", runPlay},
 	{"replay", "re-send one recorded request to an endpoint", runReplay},
+	{"submit", "send one MMS to Vibes as the reference MT client: one recipient, one attachment, Vibes' retry policy", runSubmit},
 	{"corpus", "list the corpus cases (corpus list) or show one (corpus show ID)", runCorpus},
 	{"flavours", "list the MM7 flavours Vibes offers: name, release, MM7Version, namespace", runFlavours},
 }

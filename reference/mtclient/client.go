@@ -96,8 +96,9 @@ type Hooks struct {
 // MaxBody.
 var ErrNotSent = errors.New("mtclient: not sent")
 
-// ErrTooLarge says the request would be larger than MaxBody.
-var ErrTooLarge = errors.New("mtclient: request too large")
+// ErrTooLarge says the request would be larger than MaxBody; it is an
+// ErrNotSent.
+var ErrTooLarge = fmt.Errorf("%w: over the size limit", ErrNotSent)
 
 // Error is Submit's error for a message that was sent and not accepted:
 // refused, never answered, or given up on. Its Result says how.

@@ -81,7 +81,7 @@ func mockGateway(t *testing.T, faults ...mockvibes.GatewayFault) (*mockvibes.Gat
 			{User: user680, Password: pass680, Flavour: mm7.Flavour680},
 			{User: user550, Password: pass550, Flavour: mm7.Flavour550, ShortCodes: []string{shortCode}},
 		},
-		Faults: faults, RetryInterval: 10 * time.Millisecond, ReportDelay: 10 * time.Millisecond,
+		Faults: faults, RetryInterval: time.Millisecond, MaxRetries: -1, CallbackTimeout: time.Second, ReportDelay: time.Millisecond,
 	}
 	srv, rec := serve(t, g)
 	t.Cleanup(g.Wait)

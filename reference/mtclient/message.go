@@ -92,8 +92,8 @@ func (c *Client) build(msg Message) (*request, error) {
 		return nil, fmt.Errorf("%w: %w", ErrNotSent, err)
 	}
 	if limit := c.maxBody(); int64(len(body)) > limit {
-		return nil, fmt.Errorf("%w: %w: the request would be %d bytes, over the limit of %d (Vibes: 1 MB, HTTP 413 beyond); media travel base64-encoded, a third larger than the files",
-			ErrNotSent, ErrTooLarge, len(body), limit)
+		return nil, fmt.Errorf("%w: the request would be %d bytes, over the limit of %d (Vibes: 1 MB, HTTP 413 beyond); media travel base64-encoded, a third larger than the files",
+			ErrTooLarge, len(body), limit)
 	}
 	return &request{transactionID: tid, contentType: ct, body: body, msg: msg}, nil
 }

@@ -89,10 +89,12 @@ func (r Result) answer() string {
 	if r.HTTPStatus != 0 {
 		parts = append(parts, fmt.Sprintf("HTTP %d", r.HTTPStatus))
 	}
-	if r.Err != nil {
+	switch {
+	case r.HTTPStatus == 0 && r.Err != nil:
+		parts = append(parts, "no answer: "+r.Err.Error())
+	case r.Err != nil:
 		parts = append(parts, r.Err.Error())
-	}
-	if r.HTTPStatus == 0 && r.Err == nil {
+	case r.HTTPStatus == 0:
 		parts = append(parts, "no answer")
 	}
 	return strings.Join(parts, ", ")

@@ -87,7 +87,11 @@ func (r *Result) read(contentType string, body []byte) {
 	}
 	env, err := decodeAnswer(contentType, body)
 	if err != nil {
-		r.Err = fmt.Errorf("the answer does not read as MM7: %w", err)
+		// An error status with a page of its own says enough by its
+		// status; a success that is not MM7 is not a success.
+		if r.HTTPStatus/100 == 2 {
+			r.Err = fmt.Errorf("the answer does not read as MM7: %w", err)
+		}
 		return
 	}
 	if rsp := mm7.ResponseOf(env.Message); rsp != nil {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make demo: build mm7harness, start the reference receiver on a SQLite file
-# in a temporary folder, certify it in both flavours, print the summaries
-# and where the reports are, stop everything.
+# in a temporary folder, certify it in every flavour, certify the reference
+# MT client (its delivery reports go to the same receiver), print the
+# summaries and where the reports are, stop everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d "${TMPDIR:-/tmp}/mm7harness-demo.XXXXXX")
@@ -26,7 +27,14 @@ for v in $("$bin" flavours --names); do
   "$bin" certify --endpoint "http://127.0.0.1:$port/mm7" --flavour "$v" \
     --report-dir "$work/report-$v" 2>"$work/certify-$v.log" || status=$?
 done
+for v in $("$bin" flavours --names); do
+  echo
+  echo "=== certifying the reference MT client, MM7 $v ==="
+  "$bin" certify-client --flavour "$v" --report-dir "$work/client-report-$v" --hold 10s \
+    -- "$bin" submit --dlr-url "http://127.0.0.1:$port/mm7" --retry-interval 1s --timeout 5s \
+    2>"$work/certify-client-$v.log" || status=$?
+done
 echo
-echo "reports: $work/report-<flavour>/report.html"
+echo "reports: $work/report-<flavour>/report.html, $work/client-report-<flavour>/report.html"
 echo "receiver log: $work/receiver.log"
 exit $status

@@ -50,10 +50,11 @@ type result struct{ Case, Check, Verdict, Expected, Actual, Reason string }
 type outcome struct {
 	code   int
 	report struct {
-		Verdict string
-		Stopped string
-		Counts  map[string]int
-		Checks  []result
+		Verdict   string
+		Stopped   string
+		Counts    map[string]int
+		Checks    []result
+		Scenarios []struct{ ID string }
 	}
 	dir      string
 	stdout   string

@@ -34,6 +34,7 @@ func clientFlags(fs *flag.FlagSet) *clientArgs {
 	fs.StringVar(&a.reportDir, "report-dir", "mm7harness-client-report", "write junit.xml, report.json, report.html and the raw exchanges into `DIR`")
 	fs.StringVar(&a.schemaDir, "schema-dir", "", "judge SubmitReqs against the schema files in `DIR` instead of the embedded ones")
 	fs.DurationVar(&c.ScenarioTimeout, "scenario-timeout", suites.DefaultScenarioTimeout, "stop a client still running after this long in one scenario (its retries must fit)")
+	fs.DurationVar(&c.CallbackRetry, "report-retry-interval", 5*time.Second, "wait between retries of a delivery report the client's endpoint did not take (Vibes: 5m; two retries)")
 	fs.DurationVar(&c.Hold, "hold", suites.DefaultHold, "how long the no-answer scenario holds a request the client does not give up")
 	fs.DurationVar(&c.MaxDuration, "max-duration", 30*time.Minute, "stop starting scenarios after this long (the run is then INCOMPLETE)")
 	fs.StringVar(&c.User, "user", "", "the account's user (default: one made up)")

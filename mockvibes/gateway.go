@@ -117,13 +117,14 @@ type Gateway struct {
 	OnSubmit   func(*SubmitAttempt)
 	OnCallback func(*Exchange)
 
-	mu        sync.Mutex
-	messages  *ring[*Submission]
-	exchanges *ring[ExchangeView]
-	inflight  sync.WaitGroup
-	once      sync.Once
-	schemas   *xsd.Schemas
-	mux       *http.ServeMux
+	mu         sync.Mutex
+	watchSlots chan struct{}
+	messages   *ring[*Submission]
+	exchanges  *ring[ExchangeView]
+	inflight   sync.WaitGroup
+	once       sync.Once
+	schemas    *xsd.Schemas
+	mux        *http.ServeMux
 }
 
 func (g *Gateway) init() {
@@ -149,6 +150,7 @@ func (g *Gateway) init() {
 		if g.MaxMessages <= 0 {
 			g.MaxMessages = defaultMaxMessages
 		}
+		g.watchSlots = make(chan struct{}, maxWatched)
 		g.messages = newRing[*Submission](g.MaxMessages)
 		g.exchanges = newRing[ExchangeView](g.MaxExchanges)
 		g.schemas, _ = xsd.Embedded()

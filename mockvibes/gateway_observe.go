@@ -26,6 +26,11 @@ import (
 // that a client sending 2 MB is judged on what it sent.
 const maxKeptSubmit = 4 << 20
 
+// maxWatched bounds the watched submissions read at once: the memory
+// they hold is at most maxWatched × maxKeptSubmit, whatever the client
+// opens; more wait for their turn.
+const maxWatched = 16
+
 // maxKeptAnswer bounds the gateway's own answer kept in a record.
 const maxKeptAnswer = 64 << 10
 
@@ -96,6 +101,12 @@ func (r Reaction) String() string {
 // submitWatched serves a submission that is watched or scripted: it keeps
 // the request, lets the script react, and records the answer.
 func (g *Gateway) submitWatched(w http.ResponseWriter, r *http.Request) {
+	select {
+	case g.watchSlots <- struct{}{}:
+		defer func() { <-g.watchSlots }()
+	case <-r.Context().Done():
+		return
+	}
 	at := &SubmitAttempt{Received: time.Now()}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxKeptSubmit+1))
 	at.BodySize, at.BodyCut = int64(len(body)), len(body) > maxKeptSubmit

@@ -1,6 +1,7 @@
 package suites
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -180,7 +181,17 @@ type clientRun struct {
 	runs      []*scenarioRun
 	current   *scenarioRun // the scenario whose command runs
 	byMessage map[string]*scenarioRun
+	kept      int64 // request bytes kept so far (maxKeptRequests)
 }
+
+// maxKeptRequests bounds the submissions' bytes a run keeps: a client
+// sending megabytes again and again gets the rest of its requests judged
+// on their first bytes (the checks of the body then say n/a).
+const maxKeptRequests = 256 << 20
+
+// keptOfRequest is what is kept of a request once the run's budget is
+// spent.
+const keptOfRequest = 64 << 10
 
 // scenarioRun is what one scenario recorded.
 type scenarioRun struct {
@@ -259,6 +270,11 @@ func (cr *clientRun) react(at *mockvibes.SubmitAttempt) mockvibes.Reaction {
 
 // onSubmit keeps a submission with its scenario, and in the report.
 func (cr *clientRun) onSubmit(at *mockvibes.SubmitAttempt) {
+	cr.mu.Lock()
+	if cr.kept += int64(len(at.Raw)); cr.kept > maxKeptRequests && len(at.Raw) > keptOfRequest {
+		at.Raw, at.BodyCut = bytes.Clone(at.Raw[:keptOfRequest]), true
+	}
+	cr.mu.Unlock()
 	sr := cr.runFor(at)
 	id := "unexpected"
 	if sr != nil {

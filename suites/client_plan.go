@@ -293,8 +293,10 @@ type ScenarioRecord struct {
 	// Output is the end of what the command printed.
 	Output string `json:"output,omitempty"`
 	NotRun string `json:"not_run,omitempty"`
-	// Rerun runs this scenario alone again.
-	Rerun string `json:"rerun,omitempty"`
+	// Environment is what the client was given (MM7_*); Rerun runs this
+	// scenario alone again, with a gateway of its own.
+	Environment []string `json:"environment,omitempty"`
+	Rerun       string   `json:"rerun,omitempty"`
 }
 
 // records are the scenarios for the report.
@@ -305,7 +307,7 @@ func (cr *clientRun) records() []*ScenarioRecord {
 	for _, sr := range cr.runs {
 		rec := &ScenarioRecord{ID: sr.sc.ID, Description: sr.sc.Desc, Recipient: sr.recipient, DeliveryReport: sr.sc.DeliveryReport,
 			Attempts: len(sr.attempts), Reports: len(sr.reports), Exited: sr.exited, ExitCode: sr.exitCode, Duration: sr.took, Output: sr.output,
-			Rerun: cr.rerun(sr)}
+			Environment: cr.env(sr), Rerun: cr.rerun(sr)}
 		if sr.notRun != nil {
 			rec.NotRun = sr.notRun.why
 		}

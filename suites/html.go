@@ -51,6 +51,8 @@ type caseView struct {
 	Exchanges        []exchangeView
 	Replay, Curl     string
 	Description      string
+	// Output is what an MT client printed in the scenario.
+	Output string
 }
 
 type exchangeView struct {
@@ -188,6 +190,11 @@ func (o *Outcome) cases(dir string, groups []string) (attention []caseView, all 
 			cv.Replay, cv.Curl = o.reproduce(dir, ex)
 		}
 	}
+	for _, sc := range o.Scenarios {
+		if cv := byCase[sc.ID]; cv != nil {
+			cv.Output = sc.Output
+		}
+	}
 	sort.Strings(order)
 	for _, id := range order {
 		if cv := byCase[id]; severity[cv.Worst] <= severity[string(check.Warn)] {
@@ -242,6 +249,7 @@ info: worth knowing; n/a: could not be judged here, with the reason; skipped: no
 {{range .Checks}}<tr class="v-{{.Verdict}}"><td><code>{{.Check}}</code></td><td>{{.Level}}</td><td>{{.Verdict}}</td><td>{{.Expected}}</td><td>{{.Actual}}{{if .Reason}} ({{.Reason}}){{end}}</td></tr>
 {{end}}</table>
 {{if .Replay}}<p>Reproduce: <code>{{.Replay}}</code>{{if .Curl}}<br>or: <code>{{.Curl}}</code>{{end}}</p>{{end}}
+{{if .Output}}<details><summary>the client's output</summary><pre>{{.Output}}</pre></details>{{end}}
 {{range .Exchanges}}<details><summary>#{{.Seq}} {{.Purpose}}: {{.Summary}}</summary>
 <h4>Request ({{.RequestBytes}} bytes{{if .RequestFile}}, <code>{{.RequestFile}}</code>{{end}})</h4><pre>{{.Request}}</pre>
 <h4>Response ({{.ResponseSize}} bytes{{if .ResponseFile}}, <code>{{.ResponseFile}}</code>{{end}})</h4><pre>{{.Response}}</pre></details>

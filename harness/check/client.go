@@ -2,6 +2,7 @@ package check
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"mime"
 	"net/http"
@@ -53,13 +54,23 @@ func (in *SubmitInput) request() (*swa.HTTPMessage, *receive.Request, error) {
 	if !in.read {
 		in.read = true
 		in.head, in.readErr = swa.ReadHTTP(in.Raw)
-		if in.readErr == nil {
+		if in.readErr == nil && in.BodyCut {
+			// What was not kept cannot be judged: the checks of the body
+			// say n/a, and submit-size says why.
+			in.req, in.readErr = &receive.Request{}, errBodyCut
+		} else if in.readErr == nil {
 			in.req, in.readErr = receive.Read(in.head.ContentType(), bytes.NewReader(in.head.Body), int64(len(in.head.Body)),
 				receive.Options{Limits: swa.Limits{MaxBytes: 8 << 20}, Diagnose: true})
 		}
 	}
+	if in.req == nil {
+		in.req = &receive.Request{}
+	}
 	return in.head, in.req, in.readErr
 }
+
+// errBodyCut says a submission's body was longer than the harness keeps.
+var errBodyCut = errors.New("the body is longer than the harness keeps (see submit-size)")
 
 // submitReq is the SubmitReq the submission holds, or why the check
 // cannot judge: the check that fails on an unreadable request is
@@ -190,6 +201,9 @@ func submitContentType(in *SubmitInput) Result {
 
 func submitSchemaValid(in *SubmitInput) Result {
 	_, req, err := in.request()
+	if errors.Is(err, errBodyCut) {
+		return na(err.Error())
+	}
 	if req.MIME == nil {
 		return fail("a SubmitReq that reads", err.Error())
 	}
@@ -225,7 +239,7 @@ func submitTID(in *SubmitInput) Result {
 		return pass(tid)
 	}
 	if req.Envelope == nil && req.MIME == nil {
-		return na("the request does not read (see submit-schema-valid)")
+		return na(fmt.Sprintf("the request does not read (see submit-schema-valid): %v", err))
 	}
 	return fail("a TransactionID header entry", fmt.Sprint(err))
 }

@@ -180,3 +180,33 @@ func TestClientChecks(t *testing.T) {
 		}
 	}
 }
+
+// What the harness did not keep of a body is not judged: the checks of
+// the body step aside, and submit-size says why.
+func TestSubmitChecksOnACutBody(t *testing.T) {
+	raw := submission(t, nil, 1, nil)
+	s, _ := xsd.Embedded()
+	cut := raw[:len(raw)-100]
+	for _, c := range check.Catalogue() {
+		if c.JudgeSubmit == nil {
+			continue
+		}
+		r := c.JudgeSubmit(&check.SubmitInput{Account: account, Profile: check.ProfileVibes, Schemas: s, Raw: cut, BodySize: 5 << 20, BodyCut: true})
+		switch c.ID {
+		case "submit-size":
+			if r.Verdict != check.Fail {
+				t.Errorf("%s: %s %s", c.ID, r.Verdict, r.Message())
+			}
+		case "submit-content-type", "submit-basic-auth", "submit-carrier-code":
+		default:
+			if r.Verdict != check.NA {
+				t.Errorf("%s on a cut body: %s %s; want n/a", c.ID, r.Verdict, r.Message())
+			}
+		}
+	}
+	for _, c := range check.Catalogue() {
+		if c.JudgeSubmit != nil {
+			c.JudgeSubmit(&check.SubmitInput{Account: account, Schemas: s, Raw: []byte("not http")}) // must not panic
+		}
+	}
+}

@@ -231,7 +231,7 @@ code{background:#f1f3f4;padding:0 .3em}.note{color:#555}
 </style></head><body>
 <h1>MM7 {{.Flavour}} certification: <span class="verdict {{.Class}}" id="verdict">{{.Verdict}}</span></h1>
 <p>{{if .Command}}MT client <code>{{.Command}}</code>{{else}}Endpoint <code>{{.Endpoint}}</code>{{end}}, profile <code>{{.Profile}}</code>, started {{.Started.Format "2006-01-02 15:04:05 MST"}}, took {{ms .Duration}}.
-Latency budget {{ms .Budget}} (answers cut off at {{ms .Budget}} + {{ms .Grace}}; bad input at {{ms .BadInputTimeout}}); answers read up to {{.MaxAnswer}} bytes.</p>
+{{if .Command}}The mock Vibes gateway ran {{len .Scenarios}} scenarios against the client; its delivery-report endpoint had {{ms .Budget}} to answer each report.{{else}}Latency budget {{ms .Budget}} (answers cut off at {{ms .Budget}} + {{ms .Grace}}; bad input at {{ms .BadInputTimeout}}); answers read up to {{.MaxAnswer}} bytes.{{end}}</p>
 <p id="counts">{{.Summary}}</p>
 {{if .Stopped}}<p class="note" id="stopped"><strong>Stopped early:</strong> {{.Stopped}}.</p>{{end}}
 <p class="note">pass: met; fail: not met (a failed MUST or VIBES check, or under the strict profile a SHOULD); warn: a risk, not a failure;

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
+	"crypto/tls"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mm7harness/mm7harness/harness/mm7"
@@ -116,9 +118,15 @@ type Gateway struct {
 	// certification judges them.
 	OnSubmit   func(*SubmitAttempt)
 	OnCallback func(*Exchange)
+	// CallbackTLS configures delivery reports to https URLs (nil: the
+	// system's roots).
+	CallbackTLS *tls.Config
 
 	mu         sync.Mutex
 	watchSlots chan struct{}
+	pending    atomic.Int64 // callbacks under way
+	ctx        context.Context
+	stop       context.CancelFunc
 	messages   *ring[*Submission]
 	exchanges  *ring[ExchangeView]
 	inflight   sync.WaitGroup
@@ -151,6 +159,7 @@ func (g *Gateway) init() {
 			g.MaxMessages = defaultMaxMessages
 		}
 		g.watchSlots = make(chan struct{}, maxWatched)
+		g.ctx, g.stop = context.WithCancel(context.Background())
 		g.messages = newRing[*Submission](g.MaxMessages)
 		g.exchanges = newRing[ExchangeView](g.MaxExchanges)
 		g.schemas, _ = xsd.Embedded()
@@ -205,6 +214,17 @@ func vibesStatus(f *receive.Failure) (mm7.StatusCode, string) {
 
 // Wait blocks until every callback under way has finished.
 func (g *Gateway) Wait() { g.inflight.Wait() }
+
+// Pending counts the delivery-report sequences under way.
+func (g *Gateway) Pending() int { return int(g.pending.Load()) }
+
+// Close stops the delivery reports under way and waits for them: no
+// retry outlives the gateway.
+func (g *Gateway) Close() {
+	g.init()
+	g.stop()
+	g.Wait()
+}
 
 func (g *Gateway) account(r *http.Request) (Account, bool) {
 	u, p, ok := r.BasicAuth()
@@ -317,8 +337,8 @@ func plan(s *Submission, override string) []*Report {
 func (g *Gateway) callBack(s *Submission) {
 	v := s.Flavour
 	for i, rep := range s.Reports {
-		if i > 0 {
-			time.Sleep(g.ReportDelay)
+		if i > 0 && sleep(g.ctx, g.ReportDelay) != nil {
+			return
 		}
 		dlr := &mm7.DeliveryReportReq{
 			MM7Version: v.MM7Version, MessageID: s.MessageID, Recipient: mm7.Number(s.Recipient), Sender: mm7.ShortCode(s.Sender),
@@ -350,7 +370,7 @@ func (g *Gateway) post(callback string, soap []byte, messageID string, rep *Repo
 		u.RequestURI(), u.Host, len(soap)))
 	raw = append(raw, soap...)
 	s := &Sender{Endpoint: callback, Timeout: g.CallbackTimeout, RetryInterval: g.RetryInterval, MaxRetries: g.MaxRetries,
-		Limits: g.answerLimits(), Discard: true,
+		Limits: g.answerLimits(), Discard: true, TLS: g.CallbackTLS,
 		Progress: func(_, _ int, ex *Exchange) {
 			if g.OnCallback != nil {
 				g.OnCallback(ex)
@@ -360,7 +380,7 @@ func (g *Gateway) post(callback string, soap []byte, messageID string, rep *Repo
 			rep.Attempts, rep.Delivered = ex.Attempt, ex.OK()
 			g.mu.Unlock()
 		}}
-	_, _ = s.Run(context.Background(), []Message{{Name: "dlr-" + messageID, Raw: raw}}, 1, 0)
+	_, _ = s.Run(g.ctx, []Message{{Name: "dlr-" + messageID, Raw: raw}}, 1, 0)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return rep.Delivered

@@ -42,6 +42,8 @@ type SubmitAttempt struct {
 	Raw      []byte
 	BodySize int64
 	BodyCut  bool
+	// Chunked: the body came in chunks (Raw holds it de-chunked).
+	Chunked bool
 	// Recipient is the first recipient the body names ("" when it does
 	// not read), as the client wrote it.
 	Recipient string
@@ -108,20 +110,24 @@ func (g *Gateway) submitWatched(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	at := &SubmitAttempt{Received: time.Now()}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxKeptSubmit+1))
-	at.BodySize, at.BodyCut = int64(len(body)), len(body) > maxKeptSubmit
+	read, err := io.ReadAll(io.LimitReader(r.Body, maxKeptSubmit+1))
+	body := read
+	at.BodySize, at.BodyCut = int64(len(read)), len(read) > maxKeptSubmit
 	if at.BodyCut {
-		body = body[:maxKeptSubmit]
-		if r.ContentLength > at.BodySize {
-			at.BodySize = r.ContentLength
-		}
+		body = read[:maxKeptSubmit]
+		at.BodySize = max(at.BodySize, r.ContentLength)
 	}
-	at.Raw = append(requestHead(r), body...)
+	at.Chunked = len(r.TransferEncoding) > 0
+	at.Raw = append(requestHead(r, len(body)), body...)
 	at.Recipient, at.tid = peek(r.Header.Get("Content-Type"), body)
-	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+	// The gateway reads the request as it came: what was read, and what
+	// was not.
+	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(read), r.Body))
 	rec := &answerRecorder{ResponseWriter: w, at: at}
+	// The script answers submissions: a POST that holds a SubmitReq (a
+	// probe or a stray GET takes no scenario's turn).
 	var react Reaction
-	if g.React != nil && err == nil {
+	if g.React != nil && err == nil && r.Method == http.MethodPost && at.Recipient != "" {
 		react = g.React(at)
 	}
 	at.Reaction = react.String()
@@ -144,11 +150,10 @@ func (g *Gateway) reactTo(w http.ResponseWriter, r *http.Request, react Reaction
 		if acct, ok := g.account(r); ok {
 			v = acct.Flavour
 		}
-		status := http.StatusInternalServerError
-		if react.Status == mm7.StatusImproperIdentification {
-			status = http.StatusUnauthorized
-		}
-		g.answerError(w, status, v, w.(*answerRecorder).at.tid, react.Status, react.Text)
+		// A Fault with HTTP 500 for every status, 4001 included: an HTTP
+		// 401 challenge makes Java's and .NET's authenticators resend on
+		// their own, and whether Vibes sends one is not documented.
+		g.answerError(w, http.StatusInternalServerError, v, w.(*answerRecorder).at.tid, react.Status, react.Text)
 	case react.HTTP != 0:
 		w.Header().Set("Content-Length", "0")
 		w.WriteHeader(react.HTTP)
@@ -200,16 +205,19 @@ func hangUp(w http.ResponseWriter, reset bool) {
 }
 
 // requestHead is the request line and header as they came (Go's server
-// has parsed them: the header is written back in canonical order).
-func requestHead(r *http.Request) []byte {
+// has parsed them: the header is written back in canonical order), for a
+// body of n bytes as kept: a chunked body is kept de-chunked, so the head
+// gives its length instead (SubmitAttempt.Chunked says how it came).
+func requestHead(r *http.Request, n int) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%s %s %s\r\nHost: %s\r\n", r.Method, r.RequestURI, r.Proto, r.Host)
 	h := r.Header.Clone()
-	if r.ContentLength >= 0 && h.Get("Content-Length") == "" && len(r.TransferEncoding) == 0 {
+	h.Del("Transfer-Encoding")
+	switch {
+	case len(r.TransferEncoding) > 0:
+		h.Set("Content-Length", strconv.Itoa(n))
+	case r.ContentLength >= 0:
 		h.Set("Content-Length", strconv.FormatInt(r.ContentLength, 10))
-	}
-	if len(r.TransferEncoding) > 0 {
-		h.Set("Transfer-Encoding", r.TransferEncoding[0])
 	}
 	_ = h.Write(&b)
 	b.WriteString("\r\n")

@@ -171,8 +171,10 @@ func (g *Gateway) acceptSubmit(w http.ResponseWriter, r *http.Request, acct Acco
 	g.Logger.Info("submit", "account", acct.User, "message_id", sub.MessageID, "transaction_id", tid, "recipient", sub.Recipient, "reports", len(sub.Reports))
 	if len(sub.Reports) > 0 {
 		g.inflight.Add(1)
+		g.pending.Add(1)
 		go func() {
 			defer g.inflight.Done()
+			defer g.pending.Add(-1)
 			g.callBack(sub)
 		}()
 	}

@@ -3,16 +3,20 @@ package suites
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os/exec"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/mm7harness/mm7harness/harness/check"
 	"github.com/mm7harness/mm7harness/harness/receive"
 	"github.com/mm7harness/mm7harness/harness/xsd"
 	"github.com/mm7harness/mm7harness/mockvibes"
@@ -43,13 +47,18 @@ type ClientConfig struct {
 	// client does not leave first (default 35 s).
 	Hold time.Duration
 	// ReportWindow bounds the wait for a scenario's delivery reports
-	// (default 30 s); CallbackRetry is the interval of their retries
-	// (Vibes: 5 minutes; default 5 s), two at most.
+	// (default: room for their retries); CallbackRetry is the interval of
+	// their retries (Vibes: 5 minutes; default 5 s), two at most.
 	ReportWindow, CallbackRetry time.Duration
 	// The account the client is given; made up when empty.
 	User, Password, ShortCode string
 	// Env is added to the command's environment.
 	Env []string
+	// TLS configures delivery reports to https URLs (nil: the system's
+	// roots).
+	TLS *tls.Config
+
+	givenAccount bool // User and Password came from the user
 }
 
 // Defaults of a client's certification.
@@ -66,12 +75,14 @@ func (cc *ClientConfig) defaults() {
 	if cc.Hold <= 0 {
 		cc.Hold = DefaultHold
 	}
-	if cc.ReportWindow <= 0 {
-		cc.ReportWindow = 30 * time.Second
-	}
 	if cc.CallbackRetry <= 0 {
 		cc.CallbackRetry = 5 * time.Second
 	}
+	if cc.ReportWindow <= 0 {
+		// Room for each report of a sequence to be sent and retried.
+		cc.ReportWindow = max(30*time.Second, 2*(callbackRetries+1)*(cc.CallbackRetry+mockvibes.VibesTimeout)+5*time.Second)
+	}
+	cc.givenAccount = cc.User != ""
 	if cc.User == "" {
 		cc.User, cc.Password = "mt-client", mockvibes.NewControlToken()[:16]
 	}
@@ -89,7 +100,9 @@ func (cc *ClientConfig) Subject() string {
 }
 
 // RunClient certifies an MT client. Like Run, it can run once per process.
-func RunClient(cc ClientConfig) (*Outcome, error) {
+// When ctx ends (the user interrupts), the client is stopped, what is left
+// is not run, and the outcome says so.
+func RunClient(ctx context.Context, cc ClientConfig) (*Outcome, error) {
 	if ran {
 		return nil, fmt.Errorf("suites: a process runs the certification once")
 	}
@@ -133,12 +146,15 @@ func RunClient(cc ClientConfig) (*Outcome, error) {
 	}
 	r.plan = newPlan(&r.cfg)
 	cr := newClientRun(&cc, scenarios, r.plan)
-	cr.serve(ln, start)
+	cr.serve(ctx, ln, start)
 	r.probes = cr.probes()
 	r.runSpecs(fmt.Sprintf("MM7 %s certification of the MT client %s", cc.Flavour.Name, cc.Subject()))
 	out := newOutcome(&r.cfg, start, r.collect(), r.plan)
 	out.Endpoint, out.Command = cc.Subject(), cc.Subject()
 	out.Scenarios = cr.records()
+	if ctx.Err() != nil {
+		out.Stopped = "interrupted: what was left was not run"
+	}
 	return out, nil
 }
 
@@ -149,6 +165,11 @@ func selectScenarios(cc *ClientConfig) ([]*scenario, error) {
 	for _, s := range all {
 		if len(cc.Cases) == 0 || matchScenario(s.ID, cc.Cases) {
 			out = append(out, s)
+		}
+	}
+	for _, p := range cc.Cases {
+		if !slices.ContainsFunc(all, func(s *scenario) bool { return matchScenario(s.ID, []string{p}) }) {
+			return nil, fmt.Errorf("suites: no scenario %q", p)
 		}
 	}
 	if cc.Listen != "" && cc.Scenarios > 0 && cc.Scenarios < len(out) {
@@ -181,13 +202,19 @@ type clientRun struct {
 	runs      []*scenarioRun
 	current   *scenarioRun // the scenario whose command runs
 	byMessage map[string]*scenarioRun
-	kept      int64 // request bytes kept so far (maxKeptRequests)
+	assigned  map[*mockvibes.SubmitAttempt]*scenarioRun // the scenario each reaction was for
+	kept      int64                                     // request bytes kept so far (maxKeptRequests)
+	closed    bool                                      // the records are being judged: nothing more comes in
 }
+
+// maxKeptAttempts bounds the attempts a scenario keeps; a client in a
+// loop has the rest counted, not kept.
+const maxKeptAttempts = 32
 
 // maxKeptRequests bounds the submissions' bytes a run keeps: a client
 // sending megabytes again and again gets the rest of its requests judged
 // on their first bytes (the checks of the body then say n/a).
-const maxKeptRequests = 256 << 20
+const maxKeptRequests = 64 << 20
 
 // keptOfRequest is what is kept of a request once the run's budget is
 // spent.
@@ -198,8 +225,11 @@ type scenarioRun struct {
 	sc        *scenario
 	recipient string
 	attempts  []*mockvibes.SubmitAttempt
-	reports   []*Exchange // the delivery reports sent to the client
-	reacted   int         // attempts the script has answered
+	exchanges []*Exchange          // the attempts' exchanges, for the report
+	dropped   int                  // attempts past maxKeptAttempts
+	reports   []*Exchange          // the delivery reports sent to the client
+	inputs    []*check.SubmitInput // the attempts as the submit checks read them, once
+	reacted   int                  // attempts the script has answered
 	started   time.Time
 	took      time.Duration
 	exited    bool
@@ -209,50 +239,66 @@ type scenarioRun struct {
 }
 
 func newClientRun(cc *ClientConfig, scenarios []*scenario, pl *plan) *clientRun {
-	cr := &clientRun{cfg: cc, plan: pl, byMessage: map[string]*scenarioRun{}}
-	for i, s := range scenarios {
-		cr.runs = append(cr.runs, &scenarioRun{sc: s, recipient: s.recipient(i)})
+	cr := &clientRun{cfg: cc, plan: pl, byMessage: map[string]*scenarioRun{}, assigned: map[*mockvibes.SubmitAttempt]*scenarioRun{}}
+	for _, s := range scenarios {
+		cr.runs = append(cr.runs, &scenarioRun{sc: s, recipient: s.recipient()})
 	}
 	cr.gateway = &mockvibes.Gateway{
 		Accounts:        []mockvibes.Account{{User: cc.User, Password: cc.Password, Flavour: cc.Flavour, ShortCodes: []string{cc.ShortCode}}},
-		CallbackTimeout: mockvibes.VibesTimeout, RetryInterval: cc.CallbackRetry, MaxRetries: 2,
-		React: cr.react, OnSubmit: cr.onSubmit, OnCallback: cr.onCallback,
+		CallbackTimeout: mockvibes.VibesTimeout, RetryInterval: cc.CallbackRetry, MaxRetries: callbackRetries,
+		React: cr.react, OnSubmit: cr.onSubmit, OnCallback: cr.onCallback, CallbackTLS: cc.TLS,
 	}
 	return cr
 }
 
 // serve runs the gateway for the scenarios, and stops it once they are
-// done and their delivery reports sent.
-func (cr *clientRun) serve(ln net.Listener, start time.Time) {
+// done and their delivery reports sent (or their time is up).
+func (cr *clientRun) serve(ctx context.Context, ln net.Listener, start time.Time) {
 	srv := &http.Server{Handler: cr.gateway, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
 	go func() { _ = srv.Serve(ln) }()
-	cr.url = "http://" + ln.Addr().String() + "/mm7"
+	cr.url = "http://" + announced(ln.Addr()) + "/mm7"
 	if cr.cfg.Listen != "" {
-		cr.awaitListening(start)
+		cr.awaitListening(ctx, start)
 	} else {
-		cr.runCommands(start)
+		cr.runCommands(ctx, start)
 	}
 	cr.awaitReports()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	cr.mu.Lock()
+	cr.closed = true
+	cr.mu.Unlock()
+	cr.gateway.Close()
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_ = srv.Shutdown(ctx)
+	_ = srv.Shutdown(sctx)
 	srv.Close()
 }
 
-// runFor is the scenario a submission belongs to: the one whose command
-// runs, or, for a long-running client, the one of its recipient.
+// announced is how a client reaches the gateway at addr: an address that
+// listens everywhere is reached on this machine's loopback.
+func announced(addr net.Addr) string {
+	a, ok := addr.(*net.TCPAddr)
+	if ok && a.IP.IsUnspecified() {
+		return net.JoinHostPort("127.0.0.1", strconv.Itoa(a.Port))
+	}
+	return addr.String()
+}
+
+// runFor is the scenario a submission belongs to: the one of its
+// recipient (each scenario has its own), else — a client that ignores
+// MM7_RECIPIENT — the one whose command runs.
 func (cr *clientRun) runFor(at *mockvibes.SubmitAttempt) *scenarioRun {
 	cr.mu.Lock()
 	defer cr.mu.Unlock()
-	if cr.cfg.Listen == "" {
-		return cr.current
+	if sr, ok := cr.assigned[at]; ok {
+		delete(cr.assigned, at)
+		return sr
 	}
 	for _, sr := range cr.runs {
 		if sameNumber(sr.recipient, at.Recipient) {
 			return sr
 		}
 	}
-	return nil
+	return cr.current
 }
 
 // react is the gateway's script: what the scenario does to this attempt.
@@ -262,26 +308,36 @@ func (cr *clientRun) react(at *mockvibes.SubmitAttempt) mockvibes.Reaction {
 		return mockvibes.Reaction{}
 	}
 	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	// The record goes to the scenario that reacted, whatever comes next.
+	cr.assigned[at] = sr
 	n := sr.reacted
 	sr.reacted++
-	cr.mu.Unlock()
 	return sr.sc.reaction(n)
 }
 
-// onSubmit keeps a submission with its scenario, and in the report.
+// onSubmit keeps a submission with its scenario, and in the report; past
+// the run's bounds it keeps less (maxKeptAttempts, maxKeptRequests).
 func (cr *clientRun) onSubmit(at *mockvibes.SubmitAttempt) {
+	sr := cr.runFor(at)
 	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	if cr.closed {
+		return
+	}
+	if sr != nil && len(sr.attempts) >= maxKeptAttempts {
+		sr.dropped++
+		return
+	}
 	if cr.kept += int64(len(at.Raw)); cr.kept > maxKeptRequests && len(at.Raw) > keptOfRequest {
 		at.Raw, at.BodyCut = bytes.Clone(at.Raw[:keptOfRequest]), true
 	}
-	cr.mu.Unlock()
-	sr := cr.runFor(at)
 	id := "unexpected"
 	if sr != nil {
 		id = sr.sc.ID
 	}
 	ex := &Exchange{Case: id, Purpose: "submit", TransactionID: at.TransactionID(), Started: at.Received, Latency: at.Took, Status: at.Status,
-		RequestBytes: at.BodySize, ResponseBytes: len(at.Response), request: at.Raw, response: at.Response}
+		RequestBytes: at.BodySize, Chunked: at.Chunked, ResponseBytes: len(at.Response), request: at.Raw, response: at.Response}
 	if at.Status == 0 {
 		ex.Err = at.Reaction
 	}
@@ -289,9 +345,8 @@ func (cr *clientRun) onSubmit(at *mockvibes.SubmitAttempt) {
 	if sr == nil {
 		return
 	}
-	cr.mu.Lock()
-	defer cr.mu.Unlock()
 	sr.attempts = append(sr.attempts, at)
+	sr.exchanges = append(sr.exchanges, ex)
 	if at.MessageID != "" {
 		cr.byMessage[at.MessageID] = sr
 	}
@@ -299,38 +354,34 @@ func (cr *clientRun) onSubmit(at *mockvibes.SubmitAttempt) {
 
 // onCallback keeps a delivery-report exchange with its scenario.
 func (cr *clientRun) onCallback(mx *mockvibes.Exchange) {
-	cr.mu.Lock()
-	sr := cr.byMessage[strings.TrimPrefix(mx.Message, "dlr-")]
-	cr.mu.Unlock()
-	id := "unexpected"
-	if sr != nil {
-		id = sr.sc.ID
-	}
-	ex := &Exchange{Case: id, Purpose: "delivery-report"}
+	ex := &Exchange{Case: "unexpected", Purpose: "delivery-report"}
 	cr.plan.fill(ex, mx)
 	// The gateway sends the report as raw bytes: its TransactionID, which
 	// the answer must echo, is in them.
 	if req, _ := receive.ReadHTTP(mx.Request, receive.Options{Lenient: true, Diagnose: true}); req.TransactionID() != "" {
 		ex.TransactionID = req.TransactionID()
 	}
-	cr.plan.record(ex, false)
-	if sr != nil {
-		cr.mu.Lock()
-		sr.reports = append(sr.reports, ex)
-		cr.mu.Unlock()
+	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	if cr.closed {
+		return
 	}
+	sr := cr.byMessage[strings.TrimPrefix(mx.Message, "dlr-")]
+	if sr != nil {
+		ex.Case = sr.sc.ID
+		sr.reports = append(sr.reports, ex)
+	}
+	cr.plan.record(ex, false)
 }
+
+// callbackRetries is how often a delivery report is sent again.
+const callbackRetries = 2
 
 // awaitReports waits, within the report window, for the delivery reports
 // under way.
 func (cr *clientRun) awaitReports() {
-	done := make(chan struct{})
-	go func() {
-		cr.gateway.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(cr.cfg.ReportWindow):
+	deadline := time.Now().Add(cr.cfg.ReportWindow)
+	for cr.gateway.Pending() > 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
 	}
 }

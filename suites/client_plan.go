@@ -3,8 +3,6 @@ package suites
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -23,17 +21,22 @@ import (
 const keptOutput = 16 << 10
 
 // runCommands runs the client once per scenario, one after the other,
-// each with its scenario's environment, until the run's time is up.
-func (cr *clientRun) runCommands(start time.Time) {
+// each with its scenario's environment, until the run's time is up or ctx
+// ends.
+func (cr *clientRun) runCommands(ctx context.Context, start time.Time) {
 	for _, sr := range cr.runs {
-		if time.Since(start) > cr.cfg.MaxDuration {
+		switch {
+		case ctx.Err() != nil:
+			sr.notRun = &notSent{why: "not run: the run was interrupted", harness: true}
+			continue
+		case time.Since(start) > cr.cfg.MaxDuration:
 			sr.notRun = &notSent{why: fmt.Sprintf("not run: --max-duration (%v) reached", cr.cfg.MaxDuration), harness: true}
 			continue
 		}
 		cr.mu.Lock()
 		cr.current = sr
 		cr.mu.Unlock()
-		cr.runCommand(sr)
+		cr.runCommand(ctx, sr)
 		// The delivery reports come before the next scenario starts.
 		cr.awaitReports()
 		cr.mu.Lock()
@@ -51,10 +54,11 @@ func (cr *clientRun) env(sr *scenarioRun) []string {
 }
 
 // runCommand runs the client for one scenario, within the scenario's
-// time: a client still running then is stopped (its process group, where
-// the system has them).
-func (cr *clientRun) runCommand(sr *scenarioRun) {
-	ctx, cancel := context.WithTimeout(context.Background(), cr.cfg.ScenarioTimeout)
+// time: a client still running then is stopped, and so is whatever it
+// left running when it ended (its process group, where the system has
+// them), so that nothing of it sends during the next scenario.
+func (cr *clientRun) runCommand(ctx context.Context, sr *scenarioRun) {
+	ctx, cancel := context.WithTimeout(ctx, cr.cfg.ScenarioTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, cr.cfg.Command[0], cr.cfg.Command[1:]...)
 	cmd.Env = slices.Concat(os.Environ(), cr.cfg.Env, cr.env(sr))
@@ -65,14 +69,17 @@ func (cr *clientRun) runCommand(sr *scenarioRun) {
 	sr.started = time.Now()
 	err := cmd.Run()
 	sr.took = time.Since(sr.started)
+	if cmd.Process != nil {
+		endGroup(cmd)
+	}
 	sr.output = out.String()
 	switch {
-	case ctx.Err() != nil:
-		sr.output += fmt.Sprintf("\n[stopped by the harness after %v]", cr.cfg.ScenarioTimeout)
-	case cmd.ProcessState != nil:
+	case cmd.ProcessState != nil && cmd.ProcessState.Exited():
 		sr.exited, sr.exitCode = true, cmd.ProcessState.ExitCode()
+	case ctx.Err() != nil:
+		sr.output += fmt.Sprintf("\n[stopped by the harness after %v]", sr.took.Round(time.Millisecond))
 	default:
-		sr.output += fmt.Sprintf("\n[did not run: %v]", err)
+		sr.output += fmt.Sprintf("\n[ended without an exit status: %v]", err)
 	}
 }
 
@@ -96,10 +103,10 @@ func (cr *clientRun) progress(sr *scenarioRun) {
 
 // awaitListening serves a long-running client: it announces the
 // scenarios, then waits until each is done or the run's time is up.
-func (cr *clientRun) awaitListening(start time.Time) {
+func (cr *clientRun) awaitListening(ctx context.Context, start time.Time) {
 	if w := cr.cfg.Announce; w != nil {
 		fmt.Fprintf(w, "mm7harness certify-client: the gateway takes SubmitReq at %s (user %s, password %s, flavour %s, short code %s)\n",
-			cr.url, cr.cfg.User, cr.cfg.Password, cr.cfg.Flavour.Name, cr.cfg.ShortCode)
+			cr.url, cr.cfg.User, cr.shownPassword(), cr.cfg.Flavour.Name, cr.cfg.ShortCode)
 		fmt.Fprintf(w, "send one MMS to each recipient (DeliveryReport as given):\n")
 		for _, sr := range cr.runs {
 			fmt.Fprintf(w, "  %-14s DeliveryReport %-5t %-22s %s\n", sr.recipient, sr.sc.DeliveryReport, sr.sc.ID, sr.sc.Desc)
@@ -107,9 +114,16 @@ func (cr *clientRun) awaitListening(start time.Time) {
 	}
 	pending := slices.Clone(cr.runs)
 	for len(pending) > 0 {
-		if time.Since(start) > cr.cfg.MaxDuration {
+		why := ""
+		switch {
+		case ctx.Err() != nil:
+			why = "not run: the run was interrupted"
+		case time.Since(start) > cr.cfg.MaxDuration:
+			why = fmt.Sprintf("not run: --max-duration (%v) reached before the client was done", cr.cfg.MaxDuration)
+		}
+		if why != "" {
 			for _, sr := range pending {
-				sr.notRun = &notSent{why: fmt.Sprintf("not run: --max-duration (%v) reached before the client was done", cr.cfg.MaxDuration), harness: true}
+				sr.notRun = &notSent{why: why, harness: true}
 			}
 			return
 		}
@@ -130,10 +144,11 @@ func (cr *clientRun) awaitListening(start time.Time) {
 func (cr *clientRun) settled(sr *scenarioRun) bool {
 	cr.mu.Lock()
 	defer cr.mu.Unlock()
-	if len(sr.attempts) == 0 {
+	attempts := sortedAttempts(sr.attempts)
+	if len(attempts) == 0 {
 		return false
 	}
-	first, last := sr.attempts[0], sr.attempts[len(sr.attempts)-1]
+	first, last := attempts[0], attempts[len(attempts)-1]
 	sr.started, sr.took = first.Received, time.Since(first.Received)
 	quiet := time.Since(last.Received.Add(last.Took))
 	switch {
@@ -165,11 +180,15 @@ func (cr *clientRun) probes() []*probe {
 		p := &probe{kind: probeScenario, id: sr.sc.ID, group: sr.sc.group(), opName: "submit",
 			checks: slices.Concat(submit, behaviourChecks(sr.sc.Class))}
 		p.eval = func(ck *check.Check) check.Result { return cr.evaluate(sr, ck) }
+		cr.mu.Lock()
+		cr.plan.sent[p] = slices.Clone(sr.exchanges)
+		reports := slices.Clone(sr.reports)
+		cr.mu.Unlock()
 		if sr.notRun != nil {
 			cr.plan.skip[p] = sr.notRun
 		}
 		out = append(out, p)
-		for i, ex := range sr.reports {
+		for i, ex := range reports {
 			dp := &probe{kind: probeMessage, id: fmt.Sprintf("%s-report-%d", sr.sc.ID, i+1), group: groupClientDLR,
 				opName: "delivery-report", checks: answer}
 			ex.Case = dp.id
@@ -188,9 +207,11 @@ func behaviourChecks(class string) []*check.Check {
 	case check.ClassPermanent:
 		ids = append(ids, "client-no-resend-permanent")
 	case check.ClassTemporary:
-		ids = append(ids, "client-resends-temporary")
+		ids = append(ids, "client-resends-temporary", "client-no-resend-accepted")
 	case check.ClassSlow:
-		ids = append(ids, "client-slow-answer")
+		ids = append(ids, "client-slow-answer", "client-no-resend-accepted")
+	default:
+		ids = append(ids, "client-no-resend-accepted")
 	}
 	out := make([]*check.Check, len(ids))
 	for i, id := range ids {
@@ -202,20 +223,26 @@ func behaviourChecks(class string) []*check.Check {
 // evaluate judges one check on a scenario's record.
 func (cr *clientRun) evaluate(sr *scenarioRun, ck *check.Check) check.Result {
 	cr.mu.Lock()
-	attempts := slices.Clone(sr.attempts)
+	attempts := sortedAttempts(sr.attempts)
+	if sr.inputs == nil {
+		acct := check.Account{User: cr.cfg.User, Password: cr.cfg.Password, ShortCode: cr.cfg.ShortCode, Flavour: cr.cfg.Flavour}
+		for _, at := range attempts {
+			sr.inputs = append(sr.inputs, &check.SubmitInput{Account: acct, Profile: cr.cfg.Profile, Schemas: cr.cfg.Schemas,
+				Raw: at.Raw, BodySize: at.BodySize, BodyCut: at.BodyCut})
+		}
+	}
+	inputs := sr.inputs
 	cr.mu.Unlock()
 	if ck.JudgeClient != nil {
 		return ck.JudgeClient(cr.clientRunOf(sr, attempts))
 	}
-	if len(attempts) == 0 {
+	if len(inputs) == 0 {
 		return check.Result{Verdict: check.NA, Actual: "the client sent nothing (see client-submits)"}
 	}
-	acct := check.Account{User: cr.cfg.User, Password: cr.cfg.Password, ShortCode: cr.cfg.ShortCode, Flavour: cr.cfg.Flavour}
 	var first *check.Result
-	for i, at := range attempts {
-		r := ck.JudgeSubmit(&check.SubmitInput{Account: acct, Profile: cr.cfg.Profile, Schemas: cr.cfg.Schemas,
-			Raw: at.Raw, BodySize: at.BodySize, BodyCut: at.BodyCut})
-		if len(attempts) > 1 {
+	for i, in := range inputs {
+		r := ck.JudgeSubmit(in)
+		if len(inputs) > 1 {
 			r.Actual = fmt.Sprintf("attempt %d: %s", i+1, r.Actual)
 		}
 		switch {
@@ -228,39 +255,26 @@ func (cr *clientRun) evaluate(sr *scenarioRun, ck *check.Check) check.Result {
 	return *first
 }
 
-// clientRunOf is a scenario's record as the behaviour checks read it.
-func (cr *clientRun) clientRunOf(sr *scenarioRun, attempts []*mockvibes.SubmitAttempt) *check.ClientRun {
-	run := &check.ClientRun{Class: sr.sc.Class, Reaction: sr.sc.Reaction.String(), Slow: slowAnswer,
-		Command: cr.cfg.Listen == "", Exited: sr.exited, ExitCode: sr.exitCode, Window: cr.cfg.ScenarioTimeout}
-	for _, at := range attempts {
-		status := answerStatus(at.Response)
-		run.Attempts = append(run.Attempts, check.Attempt{At: at.Received, Recipient: at.Recipient, Content: contentKey(at),
-			Answered: at.Status != 0, Accepted: at.MessageID != "", HTTP: at.Status, Status: status, Reaction: at.Reaction, Waited: at.Took})
-	}
-	return run
+// sortedAttempts are a scenario's attempts in the order they came (they
+// are recorded as they end: a held one ends after the resend it caused).
+func sortedAttempts(attempts []*mockvibes.SubmitAttempt) []*mockvibes.SubmitAttempt {
+	out := slices.Clone(attempts)
+	slices.SortStableFunc(out, func(a, b *mockvibes.SubmitAttempt) int { return a.Received.Compare(b.Received) })
+	return out
 }
 
-// contentKey identifies a submission's message: its recipient and the
-// bytes of its attachments, whatever its TransactionID.
-func contentKey(at *mockvibes.SubmitAttempt) string {
-	h := sha256.New()
-	digits := strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return r
-		}
-		return -1
-	}, at.Recipient)
-	h.Write([]byte(digits[max(0, len(digits)-10):]))
-	if head, err := swa.ReadHTTP(at.Raw); err == nil {
-		if m, err := swa.ReadBytes(head.ContentType(), head.Body, swa.ReadOptions{Diagnose: true}); err == nil {
-			for _, p := range m.Attachments() {
-				h.Write(p.Body)
-			}
-		} else {
-			h.Write(head.Body)
-		}
+// clientRunOf is a scenario's record as the behaviour checks read it.
+func (cr *clientRun) clientRunOf(sr *scenarioRun, attempts []*mockvibes.SubmitAttempt) *check.ClientRun {
+	cr.mu.Lock()
+	dropped := sr.dropped
+	cr.mu.Unlock()
+	run := &check.ClientRun{Class: sr.sc.Class, Reaction: sr.sc.Reaction.String(), Slow: slowAnswer, Dropped: dropped,
+		Command: cr.cfg.Listen == "", Exited: sr.exited, ExitCode: sr.exitCode, Window: cr.cfg.ScenarioTimeout}
+	for _, at := range attempts {
+		run.Attempts = append(run.Attempts, check.Attempt{At: at.Received, Recipient: at.Recipient,
+			Answered: at.Status != 0, Accepted: at.MessageID != "", HTTP: at.Status, Status: answerStatus(at.Response), Reaction: at.Reaction, Waited: at.Took})
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	return run
 }
 
 // answerStatus is the MM7 status of a gateway's answer (0 for none).
@@ -307,7 +321,7 @@ func (cr *clientRun) records() []*ScenarioRecord {
 	for _, sr := range cr.runs {
 		rec := &ScenarioRecord{ID: sr.sc.ID, Description: sr.sc.Desc, Recipient: sr.recipient, DeliveryReport: sr.sc.DeliveryReport,
 			Attempts: len(sr.attempts), Reports: len(sr.reports), Exited: sr.exited, ExitCode: sr.exitCode, Duration: sr.took, Output: sr.output,
-			Environment: cr.env(sr), Rerun: cr.rerun(sr)}
+			Environment: cr.shownEnv(sr), Rerun: cr.rerun(sr)}
 		if sr.notRun != nil {
 			rec.NotRun = sr.notRun.why
 		}
@@ -316,16 +330,43 @@ func (cr *clientRun) records() []*ScenarioRecord {
 	return out
 }
 
-// rerun is the command line that runs one scenario alone again.
+// shownPassword is the account's password as reports show it: one the
+// run made up, but not one the user gave.
+func (cr *clientRun) shownPassword() string {
+	if cr.cfg.givenAccount {
+		return "(as given)"
+	}
+	return cr.cfg.Password
+}
+
+// shownEnv is a scenario's environment as reports show it.
+func (cr *clientRun) shownEnv(sr *scenarioRun) []string {
+	env := cr.env(sr)
+	for i, e := range env {
+		if strings.HasPrefix(e, "MM7_PASSWORD=") {
+			env[i] = "MM7_PASSWORD=" + cr.shownPassword()
+		}
+	}
+	return env
+}
+
+// rerun is the command line that runs one scenario alone again, with the
+// settings of this run.
 func (cr *clientRun) rerun(sr *scenarioRun) string {
-	if cr.cfg.Listen != "" {
-		return fmt.Sprintf("mm7harness certify-client --flavour %s --cases %s --listen %s", cr.cfg.Flavour.Name, sr.sc.ID, cr.cfg.Listen)
+	c := cr.cfg
+	args := []string{"mm7harness", "certify-client", "--flavour", c.Flavour.Name, "--profile", string(c.Profile), "--cases", sr.sc.ID,
+		"--scenario-timeout", c.ScenarioTimeout.String(), "--hold", c.Hold.String(), "--report-retry-interval", c.CallbackRetry.String()}
+	if c.givenAccount {
+		args = append(args, "--user", shellQuote(c.User), "--password", "…", "--short-code", shellQuote(c.ShortCode))
 	}
-	args := make([]string, len(cr.cfg.Command))
-	for i, a := range cr.cfg.Command {
-		args[i] = shellQuote(a)
+	if c.Listen != "" {
+		return strings.Join(append(args, "--listen", c.Listen), " ")
 	}
-	return fmt.Sprintf("mm7harness certify-client --flavour %s --cases %s -- %s", cr.cfg.Flavour.Name, sr.sc.ID, strings.Join(args, " "))
+	args = append(args, "--")
+	for _, a := range c.Command {
+		args = append(args, shellQuote(a))
+	}
+	return strings.Join(args, " ")
 }
 
 // tail keeps the last max bytes written to it.

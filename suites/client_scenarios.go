@@ -28,6 +28,9 @@ type scenario struct {
 	// Final is the recipient's last digit: the final delivery report.
 	Final byte
 	Desc  string
+	// Index is the scenario's place in the whole list: its recipient's
+	// number, the same whichever scenarios a run selects.
+	Index int
 }
 
 // slowAnswer is how long the slow scenario's answer takes.
@@ -75,12 +78,16 @@ func clientScenarios(hold time.Duration) []*scenario {
 		out = append(out, &scenario{ID: t.id, Class: check.ClassTemporary, Reaction: t.react, Final: t.final, DeliveryReport: true,
 			Desc: t.desc + " to the first attempt; accepted when sent again"})
 	}
-	return append(out, &scenario{ID: "slow-answer", Class: check.ClassSlow, Reaction: mockvibes.Reaction{Delay: slowAnswer},
+	out = append(out, &scenario{ID: "slow-answer", Class: check.ClassSlow, Reaction: mockvibes.Reaction{Delay: slowAnswer},
 		DeliveryReport: true, Final: '9', Desc: fmt.Sprintf("accepted, but the answer takes %v", slowAnswer)})
+	for i, s := range out {
+		s.Index = i
+	}
+	return out
 }
 
-// recipient is the scenario's recipient: the i-th scenario's number.
-func (s *scenario) recipient(i int) string { return fmt.Sprintf("+1312555%03d%c", i, s.Final) }
+// recipient is the scenario's recipient.
+func (s *scenario) recipient() string { return fmt.Sprintf("+1312555%03d%c", s.Index, s.Final) }
 
 // reaction is what the gateway does to the n-th attempt (from 0).
 func (s *scenario) reaction(n int) mockvibes.Reaction {

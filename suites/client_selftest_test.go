@@ -88,6 +88,31 @@ func TestPythonClientCertifies(t *testing.T) {
 	}
 }
 
+// A client that sends its body chunked, with no Content-Length, is judged
+// on the message it sent, as Vibes' HTTP server reads it.
+func TestChunkedClientCertifies(t *testing.T) {
+	t.Parallel()
+	py := needs.Tool(t, "python3", "a chunked MT client")
+	script := peers.MTClientScript(t)
+	o := certifyClient(t, "--flavour", "6.8.0", "--cases", "success-dlr,temporary-3000,permanent-3003", "--report-retry-interval", "200ms",
+		"--", py, script, "--chunked", "--retry-interval", "0.3", "--timeout", "2", "--dlr-url", dlrEndpoint(t))
+	if o.code != 0 {
+		t.Errorf("exit %d, not passing:\n%s\n%s", o.code, strings.Join(o.nonPassing(), "\n"), o.stderr)
+	}
+	submits := 0
+	for _, ex := range o.report.Exchanges {
+		if ex.Purpose == "submit" {
+			submits++
+			if !ex.Chunked {
+				t.Errorf("%s: a submit not sent chunked", ex.Case)
+			}
+		}
+	}
+	if submits < 4 {
+		t.Errorf("%d submits in the report; want the 4 of the three scenarios", submits)
+	}
+}
+
 // A client that sends nothing, or the wrong message, is never passed:
 // what was not evaluated is not a pass.
 func TestClientThatSendsNothingFails(t *testing.T) {
@@ -212,6 +237,7 @@ func TestBrokenClientsFailTheirOwnCheck(t *testing.T) {
 		{"no-auth", "submit-basic-auth", "vibes", ""},
 		{"retries-permanent", "client-no-resend-permanent", "vibes", ""},
 		{"never-retries", "client-resends-temporary", "strict", ""},
+		{"resends-accepted", "client-no-resend-accepted", "vibes", ""},
 		{"three-attachments", "submit-one-attachment", "vibes", ""},
 		{"oversized", "submit-size", "vibes", ""},
 		{"wrong-namespace", "submit-flavour", "vibes", ""},

@@ -49,6 +49,9 @@ func (r *run) judge(p *probe, ck *check.Check) (res *CheckResult) {
 			res.setNotSent(ns)
 			return res
 		}
+		for _, ex := range r.plan.sent[p] {
+			res.Exchanges = append(res.Exchanges, ex.Seq)
+		}
 		out := p.eval(ck)
 		res.Verdict, res.Expected, res.Actual = string(ck.Grade(out, r.cfg.Profile)), out.Expected, out.Actual
 		return res

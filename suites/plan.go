@@ -47,7 +47,10 @@ type Exchange struct {
 	Stale         bool          `json:"stale,omitempty"`
 	Err           string        `json:"error,omitempty"`
 	RequestBytes  int64         `json:"request_bytes"`
-	ResponseBytes int           `json:"response_bytes"`
+	// Chunked: the peer sent the request body chunked (a client's submit;
+	// the request file holds it de-chunked, with its length).
+	Chunked       bool `json:"chunked,omitempty"`
+	ResponseBytes int  `json:"response_bytes"`
 	// RequestFile and ResponseFile name the raw bytes beside report.json
 	// (a request is written for the cases that did not pass; a streamed
 	// case is replayed with `mm7harness play --cases`).

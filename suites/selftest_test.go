@@ -55,6 +55,10 @@ type outcome struct {
 		Counts    map[string]int
 		Checks    []result
 		Scenarios []struct{ ID string }
+		Exchanges []struct {
+			Case, Purpose string
+			Chunked       bool
+		}
 	}
 	dir      string
 	stdout   string

@@ -1,10 +1,15 @@
 package main
 
 import (
+	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/mm7harness/mm7harness/harness/check"
@@ -15,10 +20,10 @@ import (
 // clientArgs are certify-client's flags: those of suites.ClientConfig
 // bound to it, and the ones read into it once parsed.
 type clientArgs struct {
-	cfg                  suites.ClientConfig
-	profile, cases, skip string
-	reportDir, schemaDir string
-	quiet, list          bool
+	cfg                   suites.ClientConfig
+	profile, cases, skip  string
+	reportDir, schemaDir  string
+	quiet, list, insecure bool
 }
 
 func clientFlags(fs *flag.FlagSet) *clientArgs {
@@ -40,6 +45,7 @@ func clientFlags(fs *flag.FlagSet) *clientArgs {
 	fs.StringVar(&c.User, "user", "", "the account's user (default: one made up)")
 	fs.StringVar(&c.Password, "password", "", "the account's password (default: one made up)")
 	fs.StringVar(&c.ShortCode, "short-code", "63901", "the short code the account may send from")
+	fs.BoolVar(&a.insecure, "tls-insecure", false, "do not verify the certificate of an https delivery-report URL (test services with self-signed certificates)")
 	fs.BoolVar(&a.quiet, "quiet", false, "no progress on standard error")
 	fs.BoolVar(&a.list, "list", false, "print the check catalogue and exit")
 	return a
@@ -58,6 +64,10 @@ func (a *clientArgs) config(command []string, stderr io.Writer) (suites.ClientCo
 		return cfg, errors.New("a command or --listen, not both")
 	case (cfg.User == "") != (cfg.Password == ""):
 		return cfg, errors.New("--user and --password go together")
+	case cfg.Scenarios != 0 && cfg.Listen == "":
+		return cfg, errors.New("--scenarios goes with --listen (a command runs every scenario selected by --cases)")
+	case cfg.Scenarios < 0:
+		return cfg, errors.New("--scenarios must be positive")
 	case cfg.ScenarioTimeout <= 0 || cfg.Hold <= 0 || cfg.MaxDuration <= 0:
 		return cfg, errors.New("--scenario-timeout, --hold and --max-duration must be positive")
 	}
@@ -80,6 +90,9 @@ func (a *clientArgs) config(command []string, stderr io.Writer) (suites.ClientCo
 	}
 	if !a.quiet {
 		cfg.Progress = stderr
+	}
+	if a.insecure {
+		cfg.TLS = &tls.Config{InsecureSkipVerify: true}
 	}
 	return cfg, nil
 }
@@ -113,7 +126,10 @@ func runCertifyClient(args []string, stdout, stderr io.Writer) int {
 	if err := suites.CheckReportDir(a.reportDir); err != nil {
 		return fail("%v", err)
 	}
-	out, err := suites.RunClient(cfg)
+	// An interrupt stops the client and still writes the report.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	out, err := suites.RunClient(ctx, cfg)
 	if err != nil {
 		return fail("%v", err)
 	}

@@ -154,22 +154,33 @@ func judgeClient(t *testing.T, id string, run *check.ClientRun) check.Result {
 
 func TestClientChecks(t *testing.T) {
 	t0 := time.Now()
-	refused := check.Attempt{At: t0, Content: "m", Answered: true, HTTP: 500, Status: 4007}
-	accepted := check.Attempt{At: t0.Add(time.Second), Content: "m", Answered: true, Accepted: true, HTTP: 200, Status: 1000}
-	dropped := check.Attempt{At: t0, Content: "m", Reaction: "connection reset", Waited: 10 * time.Millisecond}
+	refused := check.Attempt{At: t0, Answered: true, HTTP: 500, Status: 4007}
+	accepted := check.Attempt{At: t0.Add(time.Second), Answered: true, Accepted: true, HTTP: 200, Status: 1000, Waited: 10 * time.Millisecond}
+	again := check.Attempt{At: t0.Add(2 * time.Second), Answered: true, Accepted: true, HTTP: 200, Status: 1000}
+	dropped := check.Attempt{At: t0, Reaction: "connection reset", Waited: 10 * time.Millisecond}
 	for _, c := range []struct {
 		id   string
 		run  check.ClientRun
 		want check.Verdict
 	}{
-		{"client-no-resend-permanent", check.ClientRun{Reaction: "MM7 status 4007", Attempts: []check.Attempt{refused}}, check.Pass},
-		{"client-no-resend-permanent", check.ClientRun{Reaction: "MM7 status 4007", Attempts: []check.Attempt{refused, refused}}, check.Fail},
-		{"client-resends-temporary", check.ClientRun{Reaction: "connection reset", Attempts: []check.Attempt{dropped, accepted}}, check.Pass},
-		{"client-resends-temporary", check.ClientRun{Reaction: "connection reset", Attempts: []check.Attempt{dropped}, Window: time.Minute}, check.Fail},
+		{"client-no-resend-permanent", check.ClientRun{Reaction: "MM7 status 4007", Command: true, Exited: true, Attempts: []check.Attempt{refused}}, check.Pass},
+		{"client-no-resend-permanent", check.ClientRun{Reaction: "MM7 status 4007", Command: true, Exited: true, Attempts: []check.Attempt{refused, refused}}, check.Fail},
+		{"client-no-resend-permanent", check.ClientRun{Reaction: "MM7 status 4007", Command: true, Exited: true, Attempts: []check.Attempt{refused}, Dropped: 40}, check.Fail},
+		{"client-no-resend-permanent", check.ClientRun{Reaction: "MM7 status 4007", Command: true, Exited: false, Attempts: []check.Attempt{refused}}, check.NA},
+		{"client-resends-temporary", check.ClientRun{Reaction: "connection reset", Command: true, Exited: true, Attempts: []check.Attempt{dropped, accepted}}, check.Pass},
+		{"client-resends-temporary", check.ClientRun{Reaction: "connection reset", Command: true, Exited: true, Attempts: []check.Attempt{dropped}, Window: time.Minute}, check.Fail},
+		// Stopped while it may still have resent: the harness's limit.
+		{"client-resends-temporary", check.ClientRun{Reaction: "connection reset", Command: true, Exited: false, Attempts: []check.Attempt{dropped}, Window: time.Minute}, check.NA},
+		{"client-resends-temporary", check.ClientRun{Reaction: "connection reset", Command: false, Attempts: []check.Attempt{dropped}, Window: time.Minute}, check.NA},
+		{"client-no-resend-accepted", check.ClientRun{Attempts: []check.Attempt{dropped, accepted}}, check.Pass},
+		{"client-no-resend-accepted", check.ClientRun{Attempts: []check.Attempt{accepted, again}}, check.Fail},
+		{"client-no-resend-accepted", check.ClientRun{Attempts: []check.Attempt{refused}}, check.NA},
 		{"client-reports-outcome", check.ClientRun{Command: true, Exited: true, ExitCode: 0, Attempts: []check.Attempt{dropped, accepted}}, check.Pass},
 		{"client-reports-outcome", check.ClientRun{Command: true, Exited: true, ExitCode: 1, Attempts: []check.Attempt{refused}}, check.Pass},
 		{"client-reports-outcome", check.ClientRun{Command: true, Exited: true, ExitCode: 0, Attempts: []check.Attempt{refused}}, check.Fail},
 		{"client-reports-outcome", check.ClientRun{Command: true, Exited: true, ExitCode: 3, Attempts: []check.Attempt{accepted}}, check.Fail},
+		{"client-reports-outcome", check.ClientRun{Command: true, Exited: true, ExitCode: 0, Attempts: []check.Attempt{accepted, dropped}}, check.Pass},
+		{"client-reports-outcome", check.ClientRun{Command: true, Exited: true, ExitCode: 1, Attempts: []check.Attempt{accepted, refused}}, check.Fail},
 		{"client-reports-outcome", check.ClientRun{Command: true, Exited: false, Attempts: []check.Attempt{refused}}, check.NA},
 		{"client-reports-outcome", check.ClientRun{Command: false, Attempts: []check.Attempt{accepted}}, check.NA},
 		{"client-slow-answer", check.ClientRun{Slow: 1500 * time.Millisecond, Attempts: []check.Attempt{accepted}}, check.Pass},

@@ -53,6 +53,10 @@ var Defects = []Defect{
 		Break: func(c *mtclient.Client, _ *mtclient.Message) {
 			c.Hooks.Retryable = func(mtclient.Result) bool { return false }
 		}},
+	{Name: "resends-accepted", Desc: "sends a message once more after Vibes accepted it (Vibes: the recipient gets it twice)",
+		Break: func(c *mtclient.Client, _ *mtclient.Message) {
+			c.HTTPClient = &http.Client{Transport: resendAccepted{http.DefaultTransport}}
+		}},
 	{Name: "three-attachments", Desc: "three top-level attachments instead of one (Vibes: 3500)", Break: threeAttachments},
 	{Name: "oversized", Desc: "a body of about 2 MB, sent anyway (Vibes: HTTP 413)", Break: oversized},
 	{Name: "wrong-namespace", Desc: "the SubmitReq in the other flavour's namespace and MM7Version than the account's (Vibes: 4002)",
@@ -120,6 +124,29 @@ func oversized(c *mtclient.Client, m *mtclient.Message) {
 		data[i] = byte(i * 7)
 	}
 	m.Media = []mtclient.Media{{ContentType: "application/octet-stream", Filename: "oversized.bin", Data: data}}
+}
+
+// resendAccepted sends a request once more when its answer was a 2xx:
+// the answer the client reads is the first one, so it believes the message
+// went once.
+type resendAccepted struct{ next http.RoundTripper }
+
+func (t resendAccepted) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(r)
+	if err != nil || resp.StatusCode/100 != 2 || r.GetBody == nil {
+		return resp, err
+	}
+	body, err := r.GetBody()
+	if err != nil {
+		return resp, nil
+	}
+	again := r.Clone(r.Context())
+	again.Body = body
+	if second, err := t.next.RoundTrip(again); err == nil {
+		io.Copy(io.Discard, io.LimitReader(second.Body, 1<<20))
+		second.Body.Close()
+	}
+	return resp, nil
 }
 
 // Main is the broken client's command: the flags and MM7_* environment of

@@ -97,6 +97,7 @@ func TestEveryDefectShowsAtTheGateway(t *testing.T) {
 		{defect: "no-auth", answers: refused(401, mm7.StatusImproperIdentification), exit: 1},
 		{defect: "retries-permanent", from: "55555", answers: []answer{notAuthorized, notAuthorized, notAuthorized}, exit: 1},
 		{defect: "never-retries", fault: mockvibes.GatewayCapacity, answers: []answer{capacity}, exit: 1},
+		{defect: "resends-accepted", answers: []answer{{200, 1000}, {200, 1000}}},
 		{defect: "three-attachments", answers: refused(500, mm7.VibesMultipleAttachments), exit: 1},
 		{defect: "oversized", answers: refused(413, 0), exit: 1},
 		{defect: "wrong-namespace", answers: refused(500, mm7.StatusUnsupportedVersion), exit: 1},

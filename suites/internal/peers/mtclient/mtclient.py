@@ -28,8 +28,9 @@ Everything else comes from the environment:
 --dlr-url sends X-Vibes-DlrCallbackUrl, where Vibes posts the delivery
 reports.
 
-The request: HTTP POST with Authorization: Basic and a Content-Length (never
-chunked), Connection: close; the body is multipart/related; type="text/xml"
+The request: HTTP POST with Authorization: Basic and a Content-Length
+(--chunked: Transfer-Encoding: chunked instead, in 4 KiB chunks),
+Connection: close; the body is multipart/related; type="text/xml"
 with the SOAP part first and named as the start part, then exactly one
 attachment, the image, which the SubmitReq's Content href names by its
 Content-ID. A body over 1 MB is not sent.
@@ -273,7 +274,11 @@ def post(url, headers, body, timeout):
         sock = conn.sock
         send_error = None
         try:
-            conn.request("POST", path, body=body, headers=headers)
+            if "Content-Length" in headers:
+                conn.request("POST", path, body=body, headers=headers)
+            else:
+                chunks = (body[i:i + 4096] for i in range(0, len(body), 4096))
+                conn.request("POST", path, body=chunks, headers=headers, encode_chunked=True)
         except (socket.timeout, TimeoutError):
             raise NoAnswer("the request could not be sent within %g s" % timeout)
         except OSError as e:
@@ -473,6 +478,7 @@ def main(argv=None):
     p.add_argument("--retry-interval", type=float, default=60.0, help="seconds between attempts (default 60)")
     p.add_argument("--max-attempts", type=int, default=4, help="attempts at most, the first included (default 4)")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds an attempt waits for its whole answer (default 30)")
+    p.add_argument("--chunked", action="store_true", help="send the body chunked, with no Content-Length")
     a = p.parse_args(argv)
     if a.max_attempts < 1:
         p.error("--max-attempts must be at least 1")
@@ -484,6 +490,8 @@ def main(argv=None):
     try:
         cfg = config_from_env()
         tid, headers, body = build_request(cfg, a.dlr_url)
+        if a.chunked:
+            del headers["Content-Length"]
     except ConfigError as e:
         print("not sent: %s" % e)
         return 1

@@ -192,6 +192,11 @@ var hostHeader = regexp.MustCompile(`(?mi)^(Host:[ \t]*)[^\r\n]*(\r?)$`)
 
 var contentLength = regexp.MustCompile(`(?mi)^(Content-Length:[ \t]*)[0-9]+(\r?)$`)
 
+// Restamp formats now in the layout of the date d, in d's zone offset:
+// a date of the same length and form, for a sender that must keep every
+// byte count of a request.
+func Restamp(d string, now time.Time) string { return restamp(d, now) }
+
 // restamp formats now in the layout of d, in d's zone offset.
 func restamp(d string, now time.Time) string {
 	for _, layout := range []string{"2006-01-02T15:04:05Z07:00", "2006-01-02T15:04:05-0700", "2006-01-02T15:04:05.000Z07:00"} {

@@ -32,6 +32,7 @@ var jobs = []job{
 	{"./harness/mm7", "^Benchmark(Decode|Encode)$", 5, ""},
 	{"./harness/swa", "^BenchmarkReadVsMimeMultipart$", 5, ""},
 	{"./mockvibes", "^BenchmarkSenderVsWrk$", 3, "1x"},
+	{"./mockvibes", "^BenchmarkFuzzVsPlay$", 3, "1x"},
 	{"./reference", "^BenchmarkReceiverVsNullHandler$", 5, "1x"},
 	{"./reference", "^BenchmarkReceiverScaling$", 3, "1x"},
 }
@@ -53,6 +54,7 @@ var targets = []target{
 	{"heap to read a 2 MB message, per byte of it (binary)", "BenchmarkReadVsMimeMultipart/2MB-binary", "heap-x-size", 3, true, "the message's size"},
 	{"sender vs wrk, same body and connections, 1.5 KB", "BenchmarkSenderVsWrk/dlr-1.5KB", "vs-wrk", 0.8, false, "wrk"},
 	{"sender vs wrk, same body and connections, 50 KB", "BenchmarkSenderVsWrk/mo-50KB", "vs-wrk", 0.8, false, "wrk"},
+	{"fuzz vs play, same seeds and connections, a null endpoint", "BenchmarkFuzzVsPlay", "vs-play", 0.8, false, "play"},
 	{"receiver (parse, validate, durable store, answer) vs a body-reading null handler, 1.5 KB", "BenchmarkReceiverVsNullHandler/dlr-1.5KB", "vs-null", 0.5, false, "null handler"},
 	{"receiver vs null handler, 50 KB", "BenchmarkReceiverVsNullHandler/mo-50KB", "vs-null", 0.5, false, "null handler"},
 	{"receiver vs null handler, 1 MB", "BenchmarkReceiverVsNullHandler/mo-1MB", "vs-null", 0.5, false, "null handler"},

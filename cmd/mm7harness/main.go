@@ -26,6 +26,7 @@ var commands = []command{
 	{"serve", "run the reference receiver: an MM7 endpoint that stores and answers what Vibes sends", runServe},
 	{"mock", "run the mock Vibes gateway: the submit endpoint, delivery report callbacks, a control API", runMock},
 	{"play", "send corpus cases (or request files) to an endpoint as Vibes does", runPlay},
+	{"fuzz", "fuzz an endpoint: structure-aware mutants of the corpus, findings confirmed, minimised and replayable", runFuzz},
 	{"replay", "re-send one recorded request to an endpoint", runReplay},
 	{"submit", "send one MMS to Vibes as the reference MT client: one recipient, one attachment, Vibes' retry policy", runSubmit},
 	{"corpus", "list the corpus cases (corpus list) or show one (corpus show ID)", runCorpus},

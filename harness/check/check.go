@@ -219,6 +219,14 @@ func (in *Input) decode() (*mm7.Envelope, error) {
 	return in.env, in.decErr
 }
 
+// ReadAnswer reads an answer's SOAP envelope, as the checks do: for
+// judges of answers to anything (a fuzzer's mutants), whatever their
+// HTTP status. A decode error's Reason says how it is not MM7.
+func ReadAnswer(a Answer) (*mm7.Envelope, error) {
+	env, _, err := decodeAnswer(a)
+	return env, err
+}
+
 // decodeAnswer reads an answer's SOAP: the body itself, or the root part
 // of a multipart answer, in the charset its Content-Type names. norm is
 // the document in UTF-8, for the schemas.

@@ -3,6 +3,7 @@ package check
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/mm7harness/mm7harness/harness/mm7"
@@ -101,4 +102,12 @@ func oneBody(in *Input) Result {
 		return fail("one element in the Body", de.Msg)
 	}
 	return pass("one element")
+}
+
+// NotXML reports whether a ReadAnswer error says the answer is not
+// well-formed XML in its declared charset (envelope-well-formed's
+// failure), rather than XML that is not an MM7 envelope.
+func NotXML(err error) bool {
+	var de *mm7.DecodeError
+	return errors.As(err, &de) && slices.Contains(notXML, de.Reason)
 }

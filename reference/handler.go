@@ -342,6 +342,10 @@ func (h *Handler) refuse(w http.ResponseWriter, ex *exchange, f *receive.Failure
 		ex.outcome, ex.httpStatus, ex.err = "incomplete", http.StatusRequestTimeout, f.Error()
 		w.Header().Set("Connection", "close")
 		plainError(w, "408 request timeout: the body did not arrive", http.StatusRequestTimeout)
+	case f.Layer == receive.LayerHTTP && f.Reason == "framing":
+		ex.outcome, ex.httpStatus, ex.err = "framing", http.StatusBadRequest, f.Error()
+		w.Header().Set("Connection", "close")
+		plainError(w, "400 bad request: the body's chunked framing does not read", http.StatusBadRequest)
 	case f.Layer == receive.LayerHTTP && f.Reason == "content-type":
 		ex.outcome, ex.httpStatus = "content-type", http.StatusUnsupportedMediaType
 		plainError(w, "415 unsupported media type: "+f.Msg, http.StatusUnsupportedMediaType)

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -495,5 +496,26 @@ func TestTwoThousandConcurrentConnections(t *testing.T) {
 	wg.Wait()
 	if got[200] != 2000 {
 		t.Errorf("answers: %v", got)
+	}
+}
+
+// A body whose chunked framing does not read is the client's mistake: 400,
+// never a 500 (found by fuzzing: a chunk size
+// line that is not hexadecimal got "500 the request could not be read").
+func TestBadChunkSizeIs400(t *testing.T) {
+	s := start(t, nil)
+	c, err := corpus.Get("680-mo-seed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _, err := c.StampFor(s.URL, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, body, _ := strings.Cut(string(raw), "\r\n\r\n")
+	head = regexp.MustCompile(`(?mi)^Content-Length:[^\r\n]*\r\n?`).ReplaceAllString(head+"\r\n", "") + "Transfer-Encoding: chunked"
+	ex := sendRaw(t, s.URL, strings.NewReader(head+"\r\n\r\nzz\r\n"+body+"\r\n0\r\n\r\n"))
+	if ex.Status != http.StatusBadRequest {
+		t.Errorf("HTTP %d: %s", ex.Status, ex.Body)
 	}
 }

@@ -243,11 +243,18 @@ func readFailure(err error) *Failure {
 			status = mm7.StatusClientError
 		}
 		return &Failure{Layer: LayerMIME, Reason: MIMEReason(err), Status: status, HTTP: http.StatusInternalServerError, Err: err}
+	case badFraming(err):
+		return &Failure{Layer: LayerHTTP, Reason: "framing", HTTP: http.StatusBadRequest, Err: err}
 	}
 	// The body's reader failed otherwise (a caller's Reserve refusing):
 	// the caller knows what its error means.
 	return &Failure{Layer: LayerHTTP, Reason: "read", HTTP: http.StatusInternalServerError, Err: err}
 }
+
+// badFraming reports whether the body's chunked framing could not be
+// read (net/http's chunked reader says "chunk" in every such error): the
+// client's mistake, a 400, never a server error.
+func badFraming(err error) bool { return strings.Contains(err.Error(), "chunk") }
 
 // incomplete reports whether reading the body failed because it did not
 // arrive: a timeout or a connection that ended early.

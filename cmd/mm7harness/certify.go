@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/mm7harness/mm7harness/corpus"
 	"github.com/mm7harness/mm7harness/harness/check"
-	"github.com/mm7harness/mm7harness/harness/xsd"
 	"github.com/mm7harness/mm7harness/mockvibes"
 	"github.com/mm7harness/mm7harness/suites"
 )
@@ -28,10 +26,10 @@ const (
 // certifyArgs are certify's flags: those of suites.Config bound to it,
 // and the ones read into it once parsed.
 type certifyArgs struct {
-	cfg                            suites.Config
-	profile, ops, cases, skip      string
-	reportDir, schemaDir           string
-	insecure, quiet, list, timeout bool
+	judging
+	cfg     suites.Config
+	ops     string
+	timeout bool
 }
 
 func certifyFlags(fs *flag.FlagSet) *certifyArgs {
@@ -70,35 +68,17 @@ func (a *certifyArgs) config(stderr io.Writer) (suites.Config, error) {
 	if cfg.Budget <= 0 || cfg.BadInputTimeout <= 0 || cfg.MaxDuration <= 0 || cfg.MaxAnswer <= 0 {
 		return cfg, errors.New("--latency-budget, --bad-input-timeout, --max-duration and --max-answer must be positive")
 	}
-	cfg.Profile = check.Profile(a.profile)
-	if cfg.Profile != check.ProfileVibes && cfg.Profile != check.ProfileStrict {
-		return cfg, fmt.Errorf("--profile %q: want vibes or strict", a.profile)
+	j, err := a.resolve("certify", stderr)
+	if err != nil {
+		return cfg, err
 	}
+	cfg.Profile, cfg.Cases, cfg.SkipChecks, cfg.Schemas, cfg.Progress, cfg.TLS = j.profile, j.cases, j.skipChecks, j.schemas, j.progress, j.tls
 	for _, o := range splitList(a.ops) {
 		k := corpus.Kind(o)
 		if k != corpus.KindDeliver && k != corpus.KindDeliveryReport && k != corpus.KindReadReply {
 			return cfg, fmt.Errorf("--ops %q: want deliver, delivery-report or read-reply", o)
 		}
 		cfg.Ops = append(cfg.Ops, k)
-	}
-	cfg.Cases, cfg.SkipChecks = splitList(a.cases), splitList(a.skip)
-	for _, id := range cfg.SkipChecks {
-		if _, ok := check.Get(id); !ok {
-			return cfg, fmt.Errorf("--skip-checks: no check %q (mm7harness certify --list)", id)
-		}
-	}
-	if a.schemaDir != "" {
-		s, err := xsd.LoadDir(a.schemaDir)
-		if err != nil {
-			return cfg, fmt.Errorf("--schema-dir: %w", err)
-		}
-		cfg.Schemas = s
-	}
-	if !a.quiet {
-		cfg.Progress = stderr
-	}
-	if a.insecure {
-		cfg.TLS = &tls.Config{InsecureSkipVerify: true}
 	}
 	return cfg, nil
 }
@@ -139,17 +119,7 @@ func runCertify(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	if err := out.Write(a.reportDir); err != nil {
-		return fail("writing reports: %v", err)
-	}
-	printSummary(stdout, out, a.reportDir)
-	switch out.Verdict {
-	case suites.Conformant:
-		return exitConformant
-	case suites.NotConformant:
-		return exitNotConform
-	}
-	return exitUsage
+	return finish(out, a.reportDir, stdout, fail)
 }
 
 func printCatalogue(w io.Writer) {

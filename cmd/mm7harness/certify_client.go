@@ -2,28 +2,22 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
 
-	"github.com/mm7harness/mm7harness/harness/check"
-	"github.com/mm7harness/mm7harness/harness/xsd"
 	"github.com/mm7harness/mm7harness/suites"
 )
 
 // clientArgs are certify-client's flags: those of suites.ClientConfig
 // bound to it, and the ones read into it once parsed.
 type clientArgs struct {
-	cfg                   suites.ClientConfig
-	profile, cases, skip  string
-	reportDir, schemaDir  string
-	quiet, list, insecure bool
+	judging
+	cfg suites.ClientConfig
 }
 
 func clientFlags(fs *flag.FlagSet) *clientArgs {
@@ -71,29 +65,11 @@ func (a *clientArgs) config(command []string, stderr io.Writer) (suites.ClientCo
 	case cfg.ScenarioTimeout <= 0 || cfg.Hold <= 0 || cfg.MaxDuration <= 0:
 		return cfg, errors.New("--scenario-timeout, --hold and --max-duration must be positive")
 	}
-	cfg.Profile = check.Profile(a.profile)
-	if cfg.Profile != check.ProfileVibes && cfg.Profile != check.ProfileStrict {
-		return cfg, fmt.Errorf("--profile %q: want vibes or strict", a.profile)
+	j, err := a.resolve("certify-client", stderr)
+	if err != nil {
+		return cfg, err
 	}
-	cfg.Cases, cfg.SkipChecks = splitList(a.cases), splitList(a.skip)
-	for _, id := range cfg.SkipChecks {
-		if _, ok := check.Get(id); !ok {
-			return cfg, fmt.Errorf("--skip-checks: no check %q (mm7harness certify-client --list)", id)
-		}
-	}
-	if a.schemaDir != "" {
-		s, err := xsd.LoadDir(a.schemaDir)
-		if err != nil {
-			return cfg, fmt.Errorf("--schema-dir: %w", err)
-		}
-		cfg.Schemas = s
-	}
-	if !a.quiet {
-		cfg.Progress = stderr
-	}
-	if a.insecure {
-		cfg.TLS = &tls.Config{InsecureSkipVerify: true}
-	}
+	cfg.Profile, cfg.Cases, cfg.SkipChecks, cfg.Schemas, cfg.Progress, cfg.TLS = j.profile, j.cases, j.skipChecks, j.schemas, j.progress, j.tls
 	return cfg, nil
 }
 
@@ -133,15 +109,5 @@ func runCertifyClient(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	if err := out.Write(a.reportDir); err != nil {
-		return fail("writing reports: %v", err)
-	}
-	printSummary(stdout, out, a.reportDir)
-	switch out.Verdict {
-	case suites.Conformant:
-		return exitConformant
-	case suites.NotConformant:
-		return exitNotConform
-	}
-	return exitUsage
+	return finish(out, a.reportDir, stdout, fail)
 }

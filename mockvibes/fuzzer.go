@@ -63,7 +63,7 @@ const (
 	FindCrash      = "crash"
 	FindHang       = "hang"
 	FindPoisoned   = "poisoned-state"
-	FindBare5xx    = "5xx-without-fault"
+	FindBare5xx    = "500-without-fault"
 	FindMalformed  = "malformed-answer"
 	FindInvalid    = "invalid-answer"
 	FindAckGarbage = "acknowledged-garbage"
@@ -77,7 +77,7 @@ var FindingKinds = []struct{ Kind, Severity, Means string }{
 	{FindCrash, SeverityError, "after the mutant the endpoint refused connections: the process died"},
 	{FindHang, SeverityError, "no answer, and the connection not closed, within the time limit (the request was whole, or its end was signalled by closing the sending side)"},
 	{FindPoisoned, SeverityError, "a valid message sent right after the mutant, on the same connection, was not accepted: the mutant left state behind that loses the next message"},
-	{FindBare5xx, SeverityError, "a 5xx answer without a SOAP Fault: the endpoint failed instead of refusing, and says nothing Vibes can log"},
+	{FindBare5xx, SeverityError, "an HTTP 500 without a SOAP Fault (SOAP 1.1 section 6.2: a processing error MUST be a 500 carrying a Fault): the endpoint failed instead of refusing, and says nothing Vibes can log"},
 	{FindMalformed, SeverityError, "an answer that is not well-formed XML (or not readable in its declared charset)"},
 	{FindInvalid, SeverityError, "an acknowledgement that is not valid against the flavour's schema"},
 	{FindAckGarbage, SeverityInfo, "a request that cannot be read as an MM7 message was acknowledged: the endpoint will store it"},
@@ -119,6 +119,10 @@ type Fuzzer struct {
 	// MaxPerKind bounds the distinct findings of one kind kept for
 	// confirmation (default DefaultMaxPerKind); later ones are counted.
 	MaxPerKind int
+	// NoGarbageOracle turns off the acknowledged-garbage oracle: reading
+	// each acknowledged mutant as MM7 is most of the fuzzer's own work
+	// against an endpoint that acknowledges everything.
+	NoGarbageOracle bool
 	// MaxSteps is the most operations a mutant gets (default 3).
 	MaxSteps int
 	// Only restricts the operations to some layers.
@@ -129,17 +133,21 @@ type Fuzzer struct {
 	// Progress, when set, is called after each mutant.
 	Progress func(sent int, findings int)
 
-	u      *url.URL
-	seeds  []*seedState
-	probe  int // the seed sent as the probe
-	gen    *mutate.Generator
-	genMu  sync.Mutex
-	hash   hashWriter
-	sent   int
-	probes int
-	gate   sync.RWMutex // held for writing while a crashed endpoint restarts
-	found  findings
-	pace   pacer
+	u     *url.URL
+	seeds []*seedState
+	probe int // the seed sent as the probe
+	gen   *mutate.Generator
+	genMu sync.Mutex
+	hash  hashWriter
+	// digests wait for the mutants before them to be folded into hash;
+	// folded counts those that were (at most Concurrency wait).
+	digests map[int][sha256.Size]byte
+	folded  int
+	sent    int
+	probes  int
+	gate    sync.RWMutex // held for writing while a crashed endpoint restarts
+	found   findings
+	pace    pacer
 	// verdicts caches garbage verdicts by the bytes judged (bounded).
 	verdictMu sync.Mutex
 	verdicts  map[[32]byte]string
@@ -220,16 +228,35 @@ func (f *Fuzzer) defaults() error {
 	return nil
 }
 
-// next draws the next mutant, or false when the count is reached.
-func (f *Fuzzer) next() (mutate.Mutant, *mutate.Message, bool) {
+// next makes the next mutant, or says false when the count is reached.
+// Mutants are made in parallel; their digests are folded into the
+// sequence's hash in sequence order.
+func (f *Fuzzer) next() (mutate.Mutant, mutate.Rendered, bool) {
 	f.genMu.Lock()
-	defer f.genMu.Unlock()
 	if f.Count > 0 && f.sent >= f.Count {
-		return mutate.Mutant{}, nil, false
+		f.genMu.Unlock()
+		return mutate.Mutant{}, mutate.Rendered{}, false
 	}
 	f.sent++
-	mu, m := f.gen.Next(f.hash)
-	return mu, m, true
+	seq := f.sent
+	f.genMu.Unlock()
+	mu, r, d := f.gen.Make(seq)
+	f.genMu.Lock()
+	defer f.genMu.Unlock()
+	if f.digests == nil {
+		f.digests = map[int][sha256.Size]byte{}
+	}
+	f.digests[seq] = d
+	for {
+		next, ok := f.digests[f.folded+1]
+		if !ok {
+			break
+		}
+		f.hash.Write(next[:])
+		delete(f.digests, f.folded+1)
+		f.folded++
+	}
+	return mu, r, true
 }
 
 // stamp gives a request a fresh TransactionID and fresh dates, each the
@@ -272,14 +299,7 @@ func (p *pacer) wait(ctx context.Context) error {
 	}
 	p.next = at.Add(time.Duration(float64(time.Second) / p.rate))
 	p.mu.Unlock()
-	t := time.NewTimer(time.Until(at))
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return sleep(ctx, time.Until(at))
 }
 
 // refused reports whether the endpoint takes no connection now: it died.

@@ -43,7 +43,16 @@ func BenchmarkFuzzVsPlay(b *testing.B) {
 		b.Fatal(err)
 	}
 	const conns, count = 4, 4000
-	var fuzzRate, playRate float64
+	var fuzzRate, bareRate, playRate float64
+	rate := func(i int, noGarbage bool) float64 {
+		f := &mockvibes.Fuzzer{Endpoint: endpoint.URL + "/mm7", Flavour: v, Seeds: seeds, RandSeed: uint64(i + 1), Count: count,
+			Concurrency: conns, Timeout: 10 * time.Second, Schemas: schemas, MinimiseTime: time.Millisecond, MaxPerKind: 1, NoGarbageOracle: noGarbage}
+		rep, err := f.Run(context.Background())
+		if err != nil || rep.Mutants != count {
+			b.Fatalf("fuzz: %v, %d mutants", err, rep.Mutants)
+		}
+		return float64(rep.Mutants) / rep.Elapsed.Seconds()
+	}
 	for i := 0; i < b.N; i++ {
 		s := &mockvibes.Sender{Endpoint: endpoint.URL + "/mm7", Concurrency: conns, MaxRetries: -1, Timeout: 10 * time.Second}
 		start := time.Now()
@@ -52,15 +61,10 @@ func BenchmarkFuzzVsPlay(b *testing.B) {
 			b.Fatalf("play: %v %v", sum, err)
 		}
 		playRate = float64(sum.Sent) / time.Since(start).Seconds()
-		f := &mockvibes.Fuzzer{Endpoint: endpoint.URL + "/mm7", Flavour: v, Seeds: seeds, RandSeed: uint64(i + 1), Count: count,
-			Concurrency: conns, Timeout: 10 * time.Second, Schemas: schemas, MinimiseTime: time.Millisecond, MaxPerKind: 1}
-		rep, err := f.Run(context.Background())
-		if err != nil || rep.Mutants != count {
-			b.Fatalf("fuzz: %v, %d mutants", err, rep.Mutants)
-		}
-		fuzzRate = float64(rep.Mutants) / rep.Elapsed.Seconds()
+		fuzzRate, bareRate = rate(i, false), rate(i, true)
 	}
 	b.ReportMetric(fuzzRate, "mutants/s")
 	b.ReportMetric(playRate, "play-msgs/s")
 	b.ReportMetric(fuzzRate/playRate, "vs-play")
+	b.ReportMetric(bareRate/playRate, "vs-play-no-garbage-oracle")
 }

@@ -113,14 +113,14 @@ func (f *Fuzzer) worker(ctx context.Context) {
 	}()
 	var since []*trial
 	for ctx.Err() == nil && f.stop() == "" {
-		mu, m, ok := f.next()
+		mu, r, ok := f.next()
 		if !ok {
 			return
 		}
 		if f.pace.wait(ctx) != nil {
 			return
 		}
-		t := &trial{mu: mu, seed: f.seeds[mu.Seed], r: m.Render()}
+		t := &trial{mu: mu, seed: f.seeds[mu.Seed], r: r}
 		t.wire = f.stamp(t.seed, t.r.Wire)
 		f.gate.RLock()
 		own := mutate.Framing(mu.Steps) || t.r.Short
@@ -247,8 +247,14 @@ func answerOf(ex *Exchange) check.Answer {
 	if ex == nil {
 		return check.Answer{}
 	}
-	return check.Answer{Status: ex.Status, Header: ex.Header, Body: ex.Body, Err: ex.Err, Got: len(ex.Response), Timeout: ex.Timeout,
-		Truncated: ex.Truncated, Closed: ex.Closed, Latency: ex.Duration}
+	return ex.Answer(DefaultResponseLimits.MaxBody)
+}
+
+// Answer is the exchange as the checks read it; limit is the most of a
+// body that was read.
+func (e *Exchange) Answer(limit int) check.Answer {
+	return check.Answer{Status: e.Status, Header: e.Header, Body: e.Body, Latency: e.Duration, Err: e.Err, Got: len(e.Response),
+		Timeout: e.Timeout, Truncated: e.Truncated, Limit: limit, Closed: e.Closed, Reused: e.Reused, Stale: e.Stale, Interim: e.Interim}
 }
 
 // judge is the oracles on one mutant's answer: the kind of finding, or "".
@@ -262,7 +268,10 @@ func (f *Fuzzer) judge(t *trial) (kind, detail string) {
 		return FindHang, "the answer stalled: " + ex.Err
 	case ex.Status == 0:
 		return "", ""
-	case ex.Status/100 == 5:
+	case ex.Status == 500:
+		// SOAP 1.1 section 6.2: a SOAP error processing the request MUST be
+		// a 500 carrying a Fault. Other 5xx (503 busy, a proxy's 502) say
+		// nothing of the message and are not judged.
 		env, err := check.ReadAnswer(a)
 		if err != nil {
 			return FindBare5xx, clip("HTTP "+strconv.Itoa(ex.Status)+": "+bodyStart(ex.Body), 300)
@@ -286,7 +295,7 @@ func (f *Fuzzer) judge(t *trial) (kind, detail string) {
 			return FindInvalid, clip(r.Actual, 300)
 		}
 	}
-	if check.Accepted(a) {
+	if !f.NoGarbageOracle && check.Accepted(a) {
 		if why := f.garbage(t); why != "" {
 			return FindAckGarbage, "acknowledged with HTTP " + strconv.Itoa(ex.Status) + "; " + why
 		}

@@ -238,8 +238,8 @@ func (pl *plan) fill(ex *Exchange, mx *mockvibes.Exchange) {
 		response, body = response[:min(len(response), keptResponse)], body[:min(len(body), keptResponse)]
 	}
 	ex.response, body = bytes.Clone(response), bytes.Clone(body)
-	ex.answer = check.Answer{Status: mx.Status, Header: mx.Header, Body: body, Latency: mx.Duration, Err: mx.Err, Got: len(mx.Response),
-		Timeout: mx.Timeout, Truncated: mx.Truncated, Limit: pl.cfg.MaxAnswer, Closed: mx.Closed, Reused: mx.Reused, Stale: mx.Stale, Interim: mx.Interim}
+	ex.answer = mx.Answer(pl.cfg.MaxAnswer)
+	ex.answer.Body = body
 }
 
 // record numbers an exchange and counts it towards stopping when it was

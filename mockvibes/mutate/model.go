@@ -58,6 +58,11 @@ type Message struct {
 	CutBody int
 	// BadChunk writes a chunk size line that is not hexadecimal.
 	BadChunk bool
+
+	// seedDoc and seedEls are the SOAP document as parsed and its
+	// elements, shared read-only by every clone.
+	seedDoc []byte
+	seedEls []element
 }
 
 // Length values that are not a length.
@@ -85,6 +90,7 @@ func Parse(raw []byte) (*Message, error) {
 	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil || !strings.HasPrefix(mt, "multipart/") || params["boundary"] == "" {
 		m.Body = bytes.Clone(body)
+		m.remember()
 		return m, nil
 	}
 	m.Multipart, m.Boundary = true, params["boundary"]
@@ -98,7 +104,16 @@ func Parse(raw []byte) (*Message, error) {
 			}
 		}
 	}
+	m.remember()
 	return m, nil
+}
+
+// remember keeps the SOAP document as parsed, and its elements.
+func (m *Message) remember() {
+	if doc := m.SOAPPart(); doc != nil {
+		m.seedDoc = bytes.Clone(*doc)
+		m.seedEls = closed(elements(m.seedDoc))
+	}
 }
 
 func parseFields(lines []string) []Field {

@@ -101,58 +101,70 @@ type Mutant struct {
 	Seq int `json:"seq"`
 }
 
-// Generator draws mutants from seeds, deterministically: the same seeds
-// and the same random seed give the same mutants in the same order.
+// Generator draws mutants from seeds, deterministically: mutant number
+// seq depends only on the seeds, the random seed and seq, so mutants can
+// be made in parallel and still form the same sequence.
 type Generator struct {
 	seeds []*Message
-	rng   *rand.Rand
+	seed  uint64
 	// MaxSteps is the most steps a mutant gets (default 3).
 	MaxSteps int
 	// Only, when set, restricts the operations drawn to these layers.
 	Only []Layer
 	seq  int
-	hash []byte
 }
 
 // NewGenerator draws from seeds (parsed requests) with the random seed s.
 func NewGenerator(seeds []*Message, s uint64) *Generator {
-	return &Generator{seeds: seeds, rng: stepRand(s), MaxSteps: 3, hash: make([]byte, 0, sha256.Size)}
+	return &Generator{seeds: seeds, seed: s, MaxSteps: 3}
 }
 
-// Next draws the next mutant and builds it. It hashes each mutant into
-// the sequence's hash, as built: seed index, steps and bytes.
-func (g *Generator) Next(h interface{ Write([]byte) (int, error) }) (Mutant, *Message) {
+// Make makes mutant number seq (from 1) and renders it; digest identifies
+// it as built (seed index, steps, bytes), for a hash of the sequence.
+// Make may be called from several goroutines at once.
+func (g *Generator) Make(seq int) (mu Mutant, r Rendered, digest [sha256.Size]byte) {
 	pool := ops
 	if len(g.Only) > 0 {
 		pool = slices.DeleteFunc(slices.Clone(ops), func(o *Op) bool { return !slices.Contains(g.Only, o.Layer) })
 	}
+	rng := rand.New(rand.NewPCG(g.seed, uint64(seq)))
 	for {
-		g.seq++
-		mu := Mutant{Seed: g.rng.IntN(len(g.seeds)), Seq: g.seq}
+		mu = Mutant{Seed: rng.IntN(len(g.seeds)), Seq: seq}
 		m := g.seeds[mu.Seed].Clone()
-		n := 1 + g.rng.IntN(max(1, g.MaxSteps))
+		n := 1 + rng.IntN(max(1, g.MaxSteps))
 		for tries := 0; len(mu.Steps) < n && tries < 4*n; tries++ {
-			st := Step{Op: pool[g.rng.IntN(len(pool))].Name, Arg: g.rng.Uint64()}
+			st := Step{Op: pool[rng.IntN(len(pool))].Name, Arg: rng.Uint64()}
 			op, _ := Lookup(st.Op)
 			if op.apply(m, stepRand(st.Arg)) {
 				mu.Steps = append(mu.Steps, st)
 			}
 		}
 		if len(mu.Steps) == 0 {
-			g.seq--
 			continue
 		}
-		if h != nil {
-			var b [8]byte
-			binary.BigEndian.PutUint64(b[:], uint64(mu.Seed))
-			h.Write(b[:])
-			for _, s := range mu.Steps {
-				h.Write([]byte(s.String() + "\n"))
-			}
-			h.Write(m.Render().Wire)
+		r = m.Render()
+		h := sha256.New()
+		var b [8]byte
+		binary.BigEndian.PutUint64(b[:], uint64(mu.Seed))
+		h.Write(b[:])
+		for _, s := range mu.Steps {
+			h.Write([]byte(s.String() + "\n"))
 		}
-		return mu, m
+		h.Write(r.Wire)
+		h.Sum(digest[:0])
+		return mu, r, digest
 	}
+}
+
+// Next makes the mutant after the last one Next made, and writes its
+// digest into h (nil: none).
+func (g *Generator) Next(h interface{ Write([]byte) (int, error) }) (Mutant, Rendered) {
+	g.seq++
+	mu, r, d := g.Make(g.seq)
+	if h != nil {
+		h.Write(d[:])
+	}
+	return mu, r
 }
 
 // Describe lists the steps for a person: "http/length-short, xml/drop-element".

@@ -81,9 +81,9 @@ func TestSequenceIsDeterministic(t *testing.T) {
 		h := sha256.New()
 		g := mutate.NewGenerator(ms, s)
 		for range 300 {
-			mu, m := g.Next(h)
+			mu, r := g.Next(h)
 			again, _ := mutate.Apply(ms[mu.Seed], mu.Steps)
-			if !bytes.Equal(again.Render().Wire, m.Render().Wire) {
+			if !bytes.Equal(again.Render().Wire, r.Wire) {
 				t.Fatalf("mutant %d (%s) does not rebuild from its steps", mu.Seq, mutate.Describe(mu.Steps))
 			}
 		}

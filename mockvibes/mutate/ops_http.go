@@ -1,6 +1,7 @@
 package mutate
 
 import (
+	"maps"
 	"math/rand/v2"
 	"mime"
 	"slices"
@@ -100,11 +101,7 @@ func editContentType(m *Message, r *rand.Rand) bool {
 	if err != nil {
 		return false
 	}
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	keys := slices.Sorted(maps.Keys(params))
 	var b strings.Builder
 	b.WriteString(mt)
 	switch r.IntN(5) {

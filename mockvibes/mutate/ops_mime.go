@@ -3,6 +3,7 @@ package mutate
 import (
 	"bytes"
 	"encoding/base64"
+	"maps"
 	"math/rand/v2"
 	"mime"
 	"slices"
@@ -39,11 +40,7 @@ func setBoundary(m *Message, b string, both bool) bool {
 // formatType writes a media type; unlike mime.FormatMediaType it keeps a
 // boundary over 70 characters, which is what is being tried.
 func formatType(mt string, params map[string]string) string {
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	keys := slices.Sorted(maps.Keys(params))
 	var b strings.Builder
 	b.WriteString(mt)
 	for _, k := range keys {

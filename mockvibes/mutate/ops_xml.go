@@ -15,7 +15,7 @@ func soapDoc(f func(doc []byte, els []element, r *rand.Rand) []byte) func(m *Mes
 		if doc == nil || len(*doc) == 0 {
 			return false
 		}
-		els := closed(elements(*doc))
+		els := m.elementsOf(*doc)
 		if len(els) == 0 {
 			return false
 		}

@@ -57,6 +57,16 @@ func elements(doc []byte) []element {
 	}
 }
 
+// elementsOf lists the closed elements of doc, the SOAP document of m:
+// those of the seed's document when doc is still that (parsing is most of
+// what an XML operation costs), or parsed now.
+func (m *Message) elementsOf(doc []byte) []element {
+	if m.seedEls != nil && bytes.Equal(doc, m.seedDoc) {
+		return m.seedEls
+	}
+	return closed(elements(doc))
+}
+
 // closed keeps the elements whose end was seen.
 func closed(els []element) []element {
 	out := els[:0:0]

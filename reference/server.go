@@ -19,7 +19,8 @@ type ServerConfig struct {
 	Config
 	// Addr is where to listen; default 127.0.0.1:0 (a free port).
 	Addr string
-	// DB is the SQLite file; default "mm7harness.db".
+	// DB is the SQLite file (default "mm7harness.db"), or a PostgreSQL
+	// URL (postgres://…) for receivers that share one database.
 	DB   string
 	Sync Sync
 	// Store, when set, is used instead of opening DB.
@@ -82,7 +83,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 
 	store := cfg.Store
 	if store == nil {
-		s, err := OpenSQLite(cfg.DB, cfg.Sync)
+		s, err := OpenStore(cfg.DB, cfg.Sync)
 		if err != nil {
 			return nil, err
 		}

@@ -88,3 +88,15 @@ type Store interface {
 	Ping(ctx context.Context) error
 	Close() error
 }
+
+// OpenStore opens the store db names: a PostgreSQL URL (postgres://…,
+// postgresql://…) or a SQLite file, made as durable as sync says (SQLite
+// only: a PostgreSQL commit is as durable as the server's settings).
+func OpenStore(db string, sync Sync) (Store, error) {
+	if IsPostgresURL(db) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		return OpenPostgres(ctx, db)
+	}
+	return OpenSQLite(db, sync)
+}

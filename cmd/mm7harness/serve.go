@@ -31,7 +31,7 @@ func serveFlags(fs *flag.FlagSet) *serveArgs {
 	str, dur := fs.StringVar, fs.DurationVar
 	str(&c.Addr, "addr", "127.0.0.1:8080", "listen on `HOST:PORT`")
 	str(&c.Path, "path", "/mm7", "MM7 requests are POSTed to `PATH`")
-	str(&c.DB, "db", "mm7harness.db", "SQLite `FILE` the messages are stored in")
+	str(&c.DB, "db", "mm7harness.db", "where the messages are stored: a SQLite `FILE`, or a PostgreSQL URL (postgres://user:password@host/db) for several receivers sharing one database")
 	str((*string)(&c.Sync), "sync", "normal", "`MODE`: normal (survives a killed process) or full (also a power loss)")
 	str((*string)(&c.Response), "response", "soap", "answer accepted requests with `soap` (…Rsp, StatusCode 1000) or blank (HTTP 200, empty body)")
 	flavourFlag(fs, &c.Expect, "the account's `FLAVOUR` (default: accept either)")
@@ -131,7 +131,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return fail("%v", err)
 	}
 	srv.Start()
-	fmt.Fprintf(stdout, "mm7harness serve: listening on %s (store %s, answers %s)\n", srv.URL, cfg.DB, cfg.Response)
+	fmt.Fprintf(stdout, "mm7harness serve: listening on %s (store %s, answers %s)\n", srv.URL, reference.RedactURL(cfg.DB), cfg.Response)
 	fmt.Fprintf(stdout, "mm7harness serve: read API and /metrics %s\n", srv.Handler.APIAccess())
 	if len(cfg.AllowIPs) > 0 {
 		fmt.Fprintf(stdout, "mm7harness serve: every route admits only %s\n", a.allow)

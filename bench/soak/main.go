@@ -3,7 +3,8 @@
 // moments, then proves: every acknowledged message is in the store
 // byte-exact, nothing is stored twice, and memory and goroutines stayed
 // flat. Traffic goes to 127.0.0.1 only. Run it with `make soak`
-// (SOAKFLAGS=-duration=10m for longer).
+// (SOAKFLAGS=-duration=10m for longer; SOAKFLAGS=-store=postgres stores in
+// a throwaway PostgreSQL server the soak starts and removes).
 package main
 
 import (
@@ -12,6 +13,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -31,6 +33,7 @@ import (
 
 	"github.com/mm7harness/mm7harness/corpus"
 	"github.com/mm7harness/mm7harness/harness/swa"
+	"github.com/mm7harness/mm7harness/internal/pgtest"
 	"github.com/mm7harness/mm7harness/mockvibes"
 )
 
@@ -41,8 +44,13 @@ func main() {
 	killMin := flag.Duration("kill-min", 5*time.Second, "shortest time between kills")
 	killMax := flag.Duration("kill-max", 20*time.Second, "longest time between kills")
 	seed := flag.Uint64("seed", uint64(time.Now().UnixNano()), "random seed for the kill moments")
+	store := flag.String("store", "sqlite", "the receiver's store: sqlite (a file) or postgres (a throwaway server on 127.0.0.1)")
 	flag.Parse()
-	if err := run(*duration, *rate, *conc, *killMin, *killMax, *seed); err != nil {
+	if *store != "sqlite" && *store != "postgres" {
+		fmt.Fprintln(os.Stderr, "soak: -store: want sqlite or postgres")
+		os.Exit(2)
+	}
+	if err := run(*duration, *rate, *conc, *killMin, *killMax, *seed, *store); err != nil {
 		fmt.Fprintln(os.Stderr, "soak:", err)
 		os.Exit(1)
 	}
@@ -108,7 +116,7 @@ func (r *receiver) metric(name string) float64 {
 // run builds and starts the reference receiver, plays the corpus mix at it
 // while killing it at random, then checks the store and the receiver's
 // growth and says whether the soak passed.
-func run(duration time.Duration, rate float64, conc int, killMin, killMax time.Duration, seed uint64) error {
+func run(duration time.Duration, rate float64, conc int, killMin, killMax time.Duration, seed uint64, store string) error {
 	work, err := os.MkdirTemp("", "mm7harness-soak")
 	if err != nil {
 		return err
@@ -117,6 +125,18 @@ func run(duration time.Duration, rate float64, conc int, killMin, killMax time.D
 	r, err := buildReceiver(work)
 	if err != nil {
 		return err
+	}
+	if store == "postgres" {
+		bin, ok := pgtest.BinDir()
+		if !ok {
+			return errors.New("-store postgres: PostgreSQL is not installed (make deps installs it)")
+		}
+		url, stop, err := pgtest.StartServer(bin)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		r.db = url
 	}
 	if err := r.start(); err != nil {
 		return err
@@ -128,7 +148,7 @@ func run(duration time.Duration, rate float64, conc int, killMin, killMax time.D
 	t := &tally{acked: map[string]sent{}}
 	s := &mockvibes.Sender{Endpoint: "http://" + r.addr + "/mm7", Concurrency: conc, Rate: rate, Timeout: 5 * time.Second,
 		RetryInterval: time.Second, MaxRetries: 10, Discard: true, Progress: t.record}
-	fmt.Printf("soak: %v at %.0f msg/s over %d connections against the reference receiver on %s (seed %d)\n", duration, rate, conc, r.addr, seed)
+	fmt.Printf("soak: %v at %.0f msg/s over %d connections against the reference receiver on %s, store %s (seed %d)\n", duration, rate, conc, r.addr, store, seed)
 	ctx, cancel := context.WithTimeout(context.Background(), duration+2*time.Minute)
 	defer cancel()
 	done := make(chan error, 1)

@@ -1,6 +1,6 @@
-// Package pgtest runs a throwaway PostgreSQL server for a test: a fresh
-// cluster in a temporary folder, on a free loopback port, trust
-// authentication, stopped and removed when the test ends. It is a real
+// Package pgtest runs a throwaway PostgreSQL server for a test or the
+// soak: a fresh cluster in a temporary folder, on a free loopback port,
+// trust authentication, stopped and removed at the end. It is a real
 // server (Debian's postgresql package, which .ci/install-deps installs),
 // never a mock. PostgreSQL refuses to run as root: as root the server runs
 // as the postgres user.
@@ -20,25 +20,43 @@ import (
 	"github.com/mm7harness/mm7harness/internal/needs"
 )
 
-// Start starts a server and returns the URL of its postgres database.
+// Start starts a server for the test and returns the URL of its
+// postgres database; the server stops and its files go when the test ends.
 func Start(t testing.TB) string {
 	t.Helper()
-	bin := binDir(t)
-	dir, err := os.MkdirTemp("", "mm7pg")
+	bin, ok := BinDir()
+	if !ok {
+		bin = filepath.Dir(needs.Tool(t, "pg_ctl", "the PostgreSQL store's tests"))
+	}
+	url, stop, err := StartServer(bin)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	t.Cleanup(stop)
+	return url
+}
+
+// StartServer starts a server with the programs in bin (BinDir) and
+// returns the URL of its postgres database, and how to stop it and remove
+// its files.
+func StartServer(bin string) (url string, stop func(), err error) {
+	dir, err := os.MkdirTemp("", "mm7pg")
+	if err != nil {
+		return "", nil, err
+	}
+	removeDir := func() { os.RemoveAll(dir) }
 	run := func(name string, args ...string) *exec.Cmd { return exec.Command(filepath.Join(bin, name), args...) }
 	if os.Geteuid() == 0 {
 		pg, err := user.Lookup("postgres")
 		if err != nil {
-			t.Fatalf("running as root, and no postgres user to run PostgreSQL as: %v", err)
+			removeDir()
+			return "", nil, fmt.Errorf("running as root, and no postgres user to run PostgreSQL as: %w", err)
 		}
 		uid, _ := strconv.Atoi(pg.Uid)
 		gid, _ := strconv.Atoi(pg.Gid)
 		if err := os.Chown(dir, uid, gid); err != nil {
-			t.Fatal(err)
+			removeDir()
+			return "", nil, err
 		}
 		run = func(name string, args ...string) *exec.Cmd {
 			return exec.Command("runuser", append([]string{"-u", "postgres", "--", filepath.Join(bin, name)}, args...)...)
@@ -46,20 +64,30 @@ func Start(t testing.TB) string {
 	}
 	data := filepath.Join(dir, "data")
 	if out, err := run("initdb", "-D", data, "-A", "trust", "-U", "mm7", "-E", "UTF8", "--no-sync").CombinedOutput(); err != nil {
-		t.Fatalf("initdb: %v\n%s", err, out)
+		removeDir()
+		return "", nil, fmt.Errorf("initdb: %v\n%s", err, out)
 	}
-	port := freePort(t)
+	port, err := freePort()
+	if err != nil {
+		removeDir()
+		return "", nil, err
+	}
 	opts := fmt.Sprintf("-k %s -p %d -c listen_addresses=127.0.0.1 -c max_connections=200", dir, port)
 	if out, err := run("pg_ctl", "-D", data, "-l", filepath.Join(dir, "log"), "-o", opts, "-w", "-t", "60", "start").CombinedOutput(); err != nil {
 		log, _ := os.ReadFile(filepath.Join(dir, "log"))
-		t.Fatalf("pg_ctl start: %v\n%s\n%s", err, out, log)
+		removeDir()
+		return "", nil, fmt.Errorf("pg_ctl start: %v\n%s\n%s", err, out, log)
 	}
-	t.Cleanup(func() { run("pg_ctl", "-D", data, "-m", "immediate", "-w", "stop").Run() })
-	return fmt.Sprintf("postgres://mm7@127.0.0.1:%d/postgres?sslmode=disable", port)
+	stop = func() {
+		run("pg_ctl", "-D", data, "-m", "immediate", "-w", "stop").Run()
+		removeDir()
+	}
+	return fmt.Sprintf("postgres://mm7@127.0.0.1:%d/postgres?sslmode=disable", port), stop, nil
 }
 
-// binDir finds the server's programs: Debian keeps them per version.
-func binDir(t testing.TB) string {
+// BinDir finds the server's programs: Debian keeps them per version, the
+// newest is taken.
+func BinDir() (string, bool) {
 	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
 	slices.SortFunc(dirs, func(a, b string) int {
 		va, _ := strconv.Atoi(filepath.Base(filepath.Dir(a)))
@@ -68,17 +96,20 @@ func binDir(t testing.TB) string {
 	})
 	for _, d := range dirs {
 		if _, err := os.Stat(filepath.Join(d, "pg_ctl")); err == nil {
-			return d
+			return d, true
 		}
 	}
-	return filepath.Dir(needs.Tool(t, "pg_ctl", "the PostgreSQL store's tests"))
+	if p, err := exec.LookPath("pg_ctl"); err == nil {
+		return filepath.Dir(p), true
+	}
+	return "", false
 }
 
-func freePort(t testing.TB) int {
+func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		return 0, err
 	}
 	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return l.Addr().(*net.TCPAddr).Port, nil
 }

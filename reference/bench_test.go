@@ -14,6 +14,7 @@ import (
 
 	"github.com/mm7harness/mm7harness/corpus"
 	"github.com/mm7harness/mm7harness/harness/swa"
+	"github.com/mm7harness/mm7harness/internal/pgtest"
 	"github.com/mm7harness/mm7harness/reference"
 )
 
@@ -175,4 +176,77 @@ func BenchmarkReceiverScaling(b *testing.B) {
 			b.ReportMetric(float64(res.p99.Microseconds())/1000, "p99-ms")
 		})
 	}
+}
+
+// BenchmarkReceiverPostgres measures the receiver storing in PostgreSQL
+// (a throwaway local server) at 1 KB, 100 KB and 1 MB, with one receiver
+// and with two on the same database sharing the load, against the SQLite
+// store in the same run (vs-sqlite).
+func BenchmarkReceiverPostgres(b *testing.B) {
+	db := pgtest.Start(b)
+	for _, c := range []struct {
+		name, id string
+		n        int
+	}{{"1KB", "680-mo-size-1k", 2000}, {"100KB", "680-mo-size-100k", 600}, {"1MB", "680-mo-size-1m", 120}} {
+		for _, instances := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s-%d-instance", c.name, instances), func(b *testing.B) {
+				cs, err := corpus.Get(c.id)
+				if err != nil {
+					b.Fatal(err)
+				}
+				var pg, lite result
+				for i := 0; i < b.N; i++ {
+					b.StopTimer()
+					var urls []string
+					var servers []*reference.Server
+					for range instances {
+						s := start(b, func(cfg *reference.ServerConfig) { cfg.DB = db })
+						servers, urls = append(servers, s), append(urls, s.URL)
+					}
+					sq := start(b, nil)
+					bodies := prepare(b, cs, c.n)
+					again := prepare(b, cs, c.n)
+					b.StartTimer()
+					pg = loadSpread(b, urls, bodies, 8)
+					lite = load(b, sq.URL, again, 8)
+					b.StopTimer()
+					for _, s := range append(servers, sq) {
+						s.Close()
+					}
+					b.StartTimer()
+				}
+				b.ReportMetric(pg.perSec, "msgs/s")
+				b.ReportMetric(pg.perSec*float64(cs.Size)/(1<<20), "MB/s")
+				b.ReportMetric(lite.perSec, "sqlite-msgs/s")
+				b.ReportMetric(pg.perSec/lite.perSec, "vs-sqlite")
+				b.ReportMetric(float64(pg.p50.Microseconds())/1000, "p50-ms")
+				b.ReportMetric(float64(pg.p99.Microseconds())/1000, "p99-ms")
+			})
+		}
+	}
+}
+
+// loadSpread is load with the senders split evenly over several
+// receivers, as a load balancer spreads them.
+func loadSpread(b *testing.B, urls []string, bodies []prepared, conc int) result {
+	if len(urls) == 1 {
+		return load(b, urls[0], bodies, conc)
+	}
+	results := make([]result, len(urls))
+	per := len(bodies) / len(urls)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i, u := range urls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = load(b, u, bodies[i*per:(i+1)*per], conc/len(urls))
+		}()
+	}
+	wg.Wait()
+	out := result{perSec: float64(per*len(urls)) / time.Since(start).Seconds()}
+	for _, r := range results {
+		out.p50, out.p99 = max(out.p50, r.p50), max(out.p99, r.p99)
+	}
+	return out
 }

@@ -35,6 +35,7 @@ var jobs = []job{
 	{"./mockvibes", "^BenchmarkFuzzVsPlay$", 3, "1x"},
 	{"./reference", "^BenchmarkReceiverVsNullHandler$", 5, "1x"},
 	{"./reference", "^BenchmarkReceiverScaling$", 3, "1x"},
+	{"./reference", "^BenchmarkReceiverPostgres$", 3, "1x"},
 }
 
 // target is one comparison against a performance target.

@@ -36,6 +36,7 @@ var jobs = []job{
 	{"./reference", "^BenchmarkReceiverVsNullHandler$", 5, "1x"},
 	{"./reference", "^BenchmarkReceiverScaling$", 3, "1x"},
 	{"./reference", "^BenchmarkReceiverPostgres$", 3, "1x"},
+	{"./reference", "^BenchmarkReceiverFair$", 3, "1x"},
 }
 
 // target is one comparison against a performance target.
@@ -56,6 +57,11 @@ var targets = []target{
 	{"sender vs wrk, same body and connections, 1.5 KB", "BenchmarkSenderVsWrk/dlr-1.5KB", "vs-wrk", 0.8, false, "wrk"},
 	{"sender vs wrk, same body and connections, 50 KB", "BenchmarkSenderVsWrk/mo-50KB", "vs-wrk", 0.8, false, "wrk"},
 	{"fuzz vs play, same seeds and connections, a null endpoint", "BenchmarkFuzzVsPlay", "vs-play", 0.8, false, "play"},
+	{"receiver vs its floor 1/(1/null + 1/validate), server and load in processes pinned apart, 1 KB", "BenchmarkReceiverFair/1KB", "vs-floor", 0.6, false, "null server + in-process validation"},
+	{"receiver vs its floor, pinned apart, 50 KB", "BenchmarkReceiverFair/50KB", "vs-floor", 0.6, false, "null server + in-process validation"},
+	{"receiver's stored MB/s vs the disk's durable write bandwidth (dd conv=fdatasync), 1 MB", "BenchmarkReceiverFair/1MB", "vs-disk", 0.6, false, "dd conv=fdatasync"},
+	{"receiver's stored MB/s vs the disk, 2 MB", "BenchmarkReceiverFair/2MB", "vs-disk", 0.6, false, "dd conv=fdatasync"},
+	{"receiver p99 over p50, 100 KB, 8 senders, pinned apart", "BenchmarkReceiverFair/100KB", "p99-over-p50", 4, true, "its own p50"},
 	{"receiver (parse, validate, durable store, answer) vs a body-reading null handler, 1.5 KB", "BenchmarkReceiverVsNullHandler/dlr-1.5KB", "vs-null", 0.5, false, "null handler"},
 	{"receiver vs null handler, 50 KB", "BenchmarkReceiverVsNullHandler/mo-50KB", "vs-null", 0.5, false, "null handler"},
 	{"receiver vs null handler, 1 MB", "BenchmarkReceiverVsNullHandler/mo-1MB", "vs-null", 0.5, false, "null handler"},

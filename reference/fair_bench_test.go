@@ -1,0 +1,177 @@
+package reference_test
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/mm7harness/mm7harness/corpus"
+	"github.com/mm7harness/mm7harness/harness/receive"
+	"github.com/mm7harness/mm7harness/harness/xsd"
+)
+
+// BenchmarkReceiverFair measures the receiver as a deployment sees it:
+// the server in its own process pinned to one core, the load (the
+// project's sender, `mm7harness play`) in another pinned to the other,
+// the body-reading null server measured the same way in the same run. It
+// reports each figure against its physical floor:
+//   - small messages (1 KB, 50 KB): parsing and validating is the job, so
+//     the floor is 1 / (1/null + 1/validate), the null server's rate and
+//     the in-process decode-and-validate rate of the same message on one
+//     core (vs-floor, target ≥ 0.6);
+//   - large messages (1 MB, 2 MB): the disk, the filesystem's sequential
+//     durable write bandwidth (dd conv=fdatasync, in the same folder as the
+//     database) against the receiver's stored MB/s (vs-disk, target ≥ 0.6);
+//   - 100 KB with 8 senders: p99 over p50 (target ≤ 4).
+//
+// It needs taskset and two cores; with fewer it is skipped, and says so.
+func BenchmarkReceiverFair(b *testing.B) {
+	taskset, err := exec.LookPath("taskset")
+	if err != nil || runtime.NumCPU() < 2 {
+		b.Skip("SKIPPED: needs taskset and two cores to pin the server and the load apart")
+	}
+	dir := b.TempDir()
+	bin := filepath.Join(dir, "mm7harness")
+	null := filepath.Join(dir, "nullserver")
+	for out, pkg := range map[string]string{bin: "./cmd/mm7harness", null: "./bench/nullserver"} {
+		if o, err := exec.Command("go", "build", "-o", out, "github.com/mm7harness/mm7harness/"+pkg[2:]).CombinedOutput(); err != nil {
+			b.Fatalf("go build %s: %v\n%s", pkg, err, o)
+		}
+	}
+	schemas, err := xsd.Embedded()
+	if err != nil {
+		b.Fatal(err)
+	}
+	disk := diskBandwidth(b, dir)
+	for _, c := range []struct {
+		name, id string
+		n, conc  int
+		large    bool
+	}{
+		{"1KB", "680-mo-size-1k", 6000, 8, false},
+		{"50KB", "680-mo-jpeg", 3000, 8, false},
+		{"100KB", "680-mo-size-100k", 1500, 8, false},
+		{"1MB", "680-mo-size-1m", 200, 8, true},
+		{"2MB", "680-mo-size-2m", 100, 8, true},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			cs, err := corpus.Get(c.id)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var recv, base play
+			var validate float64
+			for i := 0; i < b.N; i++ {
+				db := filepath.Join(dir, fmt.Sprintf("fair-%s-%d.db", c.name, i))
+				recv = pinnedRun(b, taskset, bin, []string{bin, "serve", "--db", db, "--log", "text"}, cs, c.n, c.conc)
+				base = pinnedRun(b, taskset, bin, []string{null}, cs, c.n, c.conc)
+				validate = validateRate(b, cs, schemas)
+				os.Remove(db)
+			}
+			b.ReportMetric(recv.perSec, "msgs/s")
+			b.ReportMetric(base.perSec, "null-msgs/s")
+			b.ReportMetric(validate, "validate-msgs/s")
+			b.ReportMetric(recv.perSec/base.perSec, "vs-null")
+			floor := 1 / (1/base.perSec + 1/validate)
+			b.ReportMetric(floor, "floor-msgs/s")
+			b.ReportMetric(recv.perSec/floor, "vs-floor")
+			mb := recv.perSec * float64(cs.Size) / 1e6
+			b.ReportMetric(mb, "MB/s")
+			if c.large {
+				b.ReportMetric(disk, "disk-MB/s")
+				b.ReportMetric(mb/disk, "vs-disk")
+			}
+			b.ReportMetric(recv.p50, "p50-ms")
+			b.ReportMetric(recv.p99, "p99-ms")
+			b.ReportMetric(recv.p99/recv.p50, "p99-over-p50")
+		})
+	}
+}
+
+// play is what one `mm7harness play` run measured.
+type play struct{ perSec, p50, p99 float64 }
+
+var playSummary = regexp.MustCompile(`sent (\d+): (\d+) 2xx.*latency p50 ([0-9.]+)(µs|ms|s) p95 [0-9.]+(?:µs|ms|s) p99 ([0-9.]+)(µs|ms|s); ([0-9.]+) msgs/s`)
+
+// pinnedRun starts server (its argv, an --addr added) on core 1, waits
+// for it, plays n copies of the case at it from core 0, and stops it.
+func pinnedRun(b *testing.B, taskset, bin string, server []string, cs *corpus.Case, n, conc int) play {
+	b.Helper()
+	addr := freeAddr(b)
+	args := append([]string{"-c", "1"}, server...)
+	args = append(args, "--addr", addr)
+	srv := exec.Command(taskset, args...)
+	srv.Stdout, srv.Stderr = nil, nil
+	if err := srv.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { srv.Process.Kill(); srv.Wait() }()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if c, err := http.Get("http://" + addr + "/healthz"); err == nil {
+			c.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("%s did not come up", server[0])
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	out, err := exec.Command(taskset, "-c", "0", bin, "play", "--endpoint", "http://"+addr+"/mm7", "--flavour", cs.Flavour.Name,
+		"--cases", cs.ID, "--count", strconv.Itoa(n), "--concurrency", strconv.Itoa(conc)).CombinedOutput()
+	m := playSummary.FindSubmatch(out)
+	if err != nil || m == nil || string(m[1]) != string(m[2]) {
+		b.Fatalf("play: %v\n%s", err, lastLines(out, 5))
+	}
+	ms := func(v, unit []byte) float64 {
+		f, _ := strconv.ParseFloat(string(v), 64)
+		return f * map[string]float64{"µs": 0.001, "ms": 1, "s": 1000}[string(unit)]
+	}
+	rate, _ := strconv.ParseFloat(string(m[7]), 64)
+	return play{perSec: rate, p50: ms(m[3], m[4]), p99: ms(m[5], m[6])}
+}
+
+func lastLines(b []byte, n int) []byte {
+	lines := bytes.Split(bytes.TrimSpace(b), []byte("\n"))
+	return bytes.Join(lines[max(0, len(lines)-n):], []byte("\n"))
+}
+
+// validateRate is how many times a second one goroutine locked to its
+// thread decodes and validates the case (MIME, SOAP, schema): the
+// receiver's unavoidable work per message, on one core.
+func validateRate(b *testing.B, cs *corpus.Case, schemas *xsd.Schemas) float64 {
+	raw, _, err := cs.Stamp(time.Now())
+	if err != nil {
+		b.Fatal(err)
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	n, start := 0, time.Now()
+	for time.Since(start) < 2*time.Second {
+		if _, err := receive.ReadHTTP(raw, receive.Options{Schemas: schemas, Forgive: true}); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	return float64(n) / time.Since(start).Seconds()
+}
+
+// diskBandwidth is the sequential durable write bandwidth of dir's
+// filesystem in MB/s: dd of 256 MB with conv=fdatasync.
+func diskBandwidth(b *testing.B, dir string) float64 {
+	f := filepath.Join(dir, "dd.out")
+	defer os.Remove(f)
+	start := time.Now()
+	out, err := exec.Command("dd", "if=/dev/zero", "of="+f, "bs=1M", "count=256", "conv=fdatasync").CombinedOutput()
+	if err != nil {
+		b.Fatalf("dd: %v\n%s", err, out)
+	}
+	return 256 * (1 << 20) / 1e6 / time.Since(start).Seconds()
+}

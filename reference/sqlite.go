@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -71,7 +72,11 @@ CREATE TABLE IF NOT EXISTS parts (
 // commit), so many receivers share the cost of a commit; reads use their
 // own connections and never wait for writes.
 type SQLite struct {
+	path    string
 	w, r    *sql.DB
+	cp      *sql.DB // the checkpointer's connection
+	stopCP  chan struct{}
+	cpDone  chan struct{}
 	ins     inserts
 	saves   chan *saveReq
 	done    chan struct{}
@@ -120,14 +125,19 @@ func OpenSQLite(path string, sync Sync) (*SQLite, error) {
 		v.Set("mode", mode)
 		return "file:" + path + "?" + v.Encode()
 	}
-	w, err := sql.Open("sqlite3", dsn("rwc"))
+	// The writer takes the write lock when its transaction begins, so that
+	// a checkpoint truncating the WAL makes it wait (busy timeout) instead
+	// of failing its commit as a stale snapshot.
+	w, err := sql.Open("sqlite3", dsn("rwc")+"&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}
 	w.SetMaxOpenConns(1)
-	// Checkpoint every 10,000 pages (40 MB) rather than 1,000: attachments
-	// fill the WAL fast, and each checkpoint flushes the database file.
-	if _, err := w.Exec(`PRAGMA wal_autocheckpoint = 10000`); err != nil {
+	// The writer never checkpoints: a checkpoint copies the WAL into the
+	// database and flushes both, and made the commit that triggered it wait
+	// (the receiver's p99 was 12 times its p50 at 100 KB). A connection of
+	// its own checkpoints in the background instead (checkpointer).
+	if _, err := w.Exec(`PRAGMA wal_autocheckpoint = 0`); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("reference: %s: %w", path, err)
 	}
@@ -147,9 +157,46 @@ func OpenSQLite(path string, sync Sync) (*SQLite, error) {
 		return nil, err
 	}
 	r.SetMaxOpenConns(8)
-	s := &SQLite{w: w, r: r, ins: ins, saves: make(chan *saveReq, maxBatch*4), done: make(chan struct{})}
+	cp, err := sql.Open("sqlite3", dsn("rw"))
+	if err != nil {
+		ins.close()
+		w.Close()
+		r.Close()
+		return nil, err
+	}
+	cp.SetMaxOpenConns(1)
+	s := &SQLite{path: path, w: w, r: r, cp: cp, ins: ins, saves: make(chan *saveReq, maxBatch*4), done: make(chan struct{}),
+		stopCP: make(chan struct{}), cpDone: make(chan struct{})}
 	go s.writer()
+	go s.checkpointer()
 	return s, nil
+}
+
+// checkpointEvery is how often the background checkpoint runs; maxWAL
+// the WAL size past which the writer starts the WAL over (bound).
+var (
+	checkpointEvery       = 250 * time.Millisecond
+	maxWAL          int64 = 64 << 20
+)
+
+// checkpointer copies committed WAL frames into the database in the
+// background (PASSIVE: it waits for no reader and no writer), so that no
+// commit waits for a checkpoint; the writer restarts the WAL from its start
+// once a checkpoint has caught up.
+func (s *SQLite) checkpointer() {
+	defer close(s.cpDone)
+	t := time.NewTicker(checkpointEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopCP:
+			return
+		case <-t.C:
+			// A failed checkpoint leaves the frames in the WAL, where reads
+			// find them; the next one tries again.
+			_, _ = s.cp.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+		}
+	}
 }
 
 // writer commits queued saves in batches until the store is closed.
@@ -170,6 +217,18 @@ func (s *SQLite) writer() {
 			}
 		}
 		s.commit(batch)
+		s.bound()
+	}
+}
+
+// bound starts the WAL over when it has grown past maxWAL. Under steady
+// writes the background checkpoint seldom catches up at the moment a
+// commit begins, which is when SQLite starts the WAL over, so the writer
+// does it between batches: the background checkpoints copied nearly
+// everything already, so this one copies the last frames only.
+func (s *SQLite) bound() {
+	if st, err := os.Stat(s.path + "-wal"); err == nil && st.Size() > maxWAL {
+		_, _ = s.w.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 	}
 }
 
@@ -460,5 +519,9 @@ func (s *SQLite) Close() error {
 	close(s.saves)
 	s.mu.Unlock()
 	<-s.done
-	return errors.Join(s.ins.close(), s.w.Close(), s.r.Close())
+	close(s.stopCP)
+	<-s.cpDone
+	// Leave the database whole, the WAL empty, for whoever opens it next.
+	_, cpErr := s.cp.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+	return errors.Join(s.ins.close(), cpErr, s.cp.Close(), s.w.Close(), s.r.Close())
 }

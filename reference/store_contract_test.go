@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -208,5 +209,34 @@ func TestStoreContract(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// SQLite checkpoints in the background: the WAL stays bounded by what is
+// written between two checkpoints, not by everything since the start, and
+// Close leaves it empty.
+func TestSQLiteCheckpointsInTheBackground(t *testing.T) {
+	defer reference.SetMaxWAL(16 << 20)()
+	db := filepath.Join(t.TempDir(), "mm7.db")
+	s := openStore(t, db)
+	body := bytes.Repeat([]byte{0xa5}, 200<<10)
+	for i := range 300 { // 60 MB over about 3 s
+		if _, _, err := s.Save(context.Background(), record(fmt.Sprintf("wal-%d", i), body)); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	st, err := os.Stat(db + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Size() > 24<<20 {
+		t.Errorf("the WAL holds %d MB after 60 MB of saves: not checkpointed", st.Size()>>20)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(db + "-wal"); err == nil && st.Size() != 0 {
+		t.Errorf("the WAL holds %d bytes after Close", st.Size())
 	}
 }

@@ -32,7 +32,7 @@ func serveFlags(fs *flag.FlagSet) *serveArgs {
 	str(&c.Addr, "addr", "127.0.0.1:8080", "listen on `HOST:PORT`")
 	str(&c.Path, "path", "/mm7", "MM7 requests are POSTed to `PATH`")
 	str(&c.DB, "db", "mm7harness.db", "where the messages are stored: a SQLite `FILE`, or a PostgreSQL URL (postgres://user:password@host/db) for several receivers sharing one database")
-	str((*string)(&c.Sync), "sync", "normal", "`MODE`: normal (survives a killed process) or full (also a power loss)")
+	str((*string)(&c.Sync), "sync", "normal", "SQLite `MODE`: normal (survives a killed process) or full (also a power loss); a PostgreSQL commit is as durable as the server makes it")
 	str((*string)(&c.Response), "response", "soap", "answer accepted requests with `soap` (…Rsp, StatusCode 1000) or blank (HTTP 200, empty body)")
 	flavourFlag(fs, &c.Expect, "the account's `FLAVOUR` (default: accept either)")
 	str(&c.User, "user", "", "require HTTP Basic credentials with this `USER` (with --password)")

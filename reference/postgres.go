@@ -220,19 +220,12 @@ func scanPGSummary(row pgx.Row) (*Record, error) {
 
 // List implements Store.
 func (p *Postgres) List(ctx context.Context, q Query) ([]*Record, error) {
+	cols, vals, limit := q.filters()
 	where := []string{"id > $1"}
-	args := []any{q.AfterID}
-	for _, f := range []struct{ col, v string }{{"kind", q.Kind}, {"flavour", q.Flavour}, {"transaction_id", q.TransactionID}, {"message_id", q.MessageID}, {"sender", q.Sender}} {
-		if f.v != "" {
-			args = append(args, f.v)
-			where = append(where, f.col+" = $"+strconv.Itoa(len(args)))
-		}
+	for i, c := range cols {
+		where = append(where, c+" = $"+strconv.Itoa(i+2))
 	}
-	limit := q.Limit
-	if limit <= 0 || limit > 1000 {
-		limit = 100
-	}
-	args = append(args, limit)
+	args := append(append([]any{q.AfterID}, vals...), limit)
 	rows, err := p.pool.Query(ctx, `SELECT `+pgSummary+` FROM mm7_messages WHERE `+strings.Join(where, " AND ")+
 		` ORDER BY id LIMIT $`+strconv.Itoa(len(args)), args...)
 	if err != nil {
@@ -262,15 +255,14 @@ func (p *Postgres) Get(ctx context.Context, id int64) (*Record, error) {
 	if err := p.pool.QueryRow(ctx, `SELECT soap, raw FROM mm7_messages WHERE id = $1`, id).Scan(&r.SOAP, &r.Raw); err != nil {
 		return nil, err
 	}
-	rows, err := p.pool.Query(ctx, `SELECT n, path, content_type, content_id, content_location, encoding, header, size, sha256
-		FROM mm7_parts WHERE message = $1 ORDER BY n`, id)
+	rows, err := p.pool.Query(ctx, `SELECT `+partMeta+` FROM mm7_parts WHERE message = $1 ORDER BY n`, id)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var pt StoredPart
-		if err := rows.Scan(&pt.N, &pt.Path, &pt.ContentType, &pt.ContentID, &pt.ContentLocation, &pt.Encoding, &pt.Header, &pt.Size, &pt.SHA256); err != nil {
+		pt, err := scanPartMeta(rows)
+		if err != nil {
 			return nil, err
 		}
 		r.Parts = append(r.Parts, pt)

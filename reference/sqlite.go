@@ -422,19 +422,12 @@ func scanSummary(row interface{ Scan(...any) error }) (*Record, error) {
 
 // List implements Store.
 func (s *SQLite) List(ctx context.Context, q Query) ([]*Record, error) {
+	cols, vals, limit := q.filters()
 	where := []string{"id > ?"}
-	args := []any{q.AfterID}
-	for _, f := range []struct{ col, v string }{{"kind", q.Kind}, {"flavour", q.Flavour}, {"transaction_id", q.TransactionID}, {"message_id", q.MessageID}, {"sender", q.Sender}} {
-		if f.v != "" {
-			where = append(where, f.col+" = ?")
-			args = append(args, f.v)
-		}
+	for _, c := range cols {
+		where = append(where, c+" = ?")
 	}
-	limit := q.Limit
-	if limit <= 0 || limit > 1000 {
-		limit = 100
-	}
-	args = append(args, limit)
+	args := append(append([]any{q.AfterID}, vals...), limit)
 	rows, err := s.r.QueryContext(ctx, `SELECT `+summaryColumns+` FROM messages WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, args...)
 	if err != nil {
 		return nil, err
@@ -463,15 +456,14 @@ func (s *SQLite) Get(ctx context.Context, id int64) (*Record, error) {
 	if err := s.r.QueryRowContext(ctx, `SELECT soap, raw FROM messages WHERE id = ?`, id).Scan(&r.SOAP, &r.Raw); err != nil {
 		return nil, err
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT n, path, content_type, content_id, content_location, encoding, header, size, sha256
-		FROM parts WHERE message = ? ORDER BY n`, id)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+partMeta+` FROM parts WHERE message = ? ORDER BY n`, id)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var p StoredPart
-		if err := rows.Scan(&p.N, &p.Path, &p.ContentType, &p.ContentID, &p.ContentLocation, &p.Encoding, &p.Header, &p.Size, &p.SHA256); err != nil {
+		p, err := scanPartMeta(rows)
+		if err != nil {
 			return nil, err
 		}
 		r.Parts = append(r.Parts, p)

@@ -100,3 +100,31 @@ func OpenStore(db string, sync Sync) (Store, error) {
 	}
 	return OpenSQLite(db, sync)
 }
+
+// The columns and scans both SQL stores share.
+
+// partMeta are a part's columns without its body, in scanPartMeta's order.
+const partMeta = `n, path, content_type, content_id, content_location, encoding, header, size, sha256`
+
+// scanPartMeta reads the partMeta columns of one row.
+func scanPartMeta(row interface{ Scan(...any) error }) (StoredPart, error) {
+	var p StoredPart
+	err := row.Scan(&p.N, &p.Path, &p.ContentType, &p.ContentID, &p.ContentLocation, &p.Encoding, &p.Header, &p.Size, &p.SHA256)
+	return p, err
+}
+
+// filters are a query's conditions: the columns compared, their values,
+// and the page size (100 by default, 1,000 at most). A store writes the
+// placeholders its SQL uses.
+func (q Query) filters() (cols []string, vals []any, limit int) {
+	for _, f := range []struct{ col, v string }{{"kind", q.Kind}, {"flavour", q.Flavour}, {"transaction_id", q.TransactionID}, {"message_id", q.MessageID}, {"sender", q.Sender}} {
+		if f.v != "" {
+			cols, vals = append(cols, f.col), append(vals, f.v)
+		}
+	}
+	limit = q.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	return cols, vals, limit
+}

@@ -16,7 +16,8 @@ import (
 )
 
 // Regression: /healthz said 200 while every write failed on a full disk.
-// SQLite's page limit makes the disk "full" here.
+// SQLite's page limit makes the disk "full" here (the attachment stays
+// below BlobMin, so that it goes into the database).
 func TestHealthzSaysWhenTheStoreCannotWrite(t *testing.T) {
 	s, err := OpenSQLite(filepath.Join(t.TempDir(), "h.db"), SyncNormal)
 	if err != nil {
@@ -35,7 +36,7 @@ func TestHealthzSaysWhenTheStoreCannotWrite(t *testing.T) {
 	save := func(tid string) error {
 		_, _, err := s.Save(context.Background(), &Record{ReceivedAt: time.Now(), Kind: "DeliverReq", Flavour: "6.8.0",
 			Release: "REL-6-MM7-1-4", TransactionID: tid, SOAP: []byte("<x/>"),
-			Parts: []StoredPart{{N: 1, ContentType: "image/jpeg", Body: bytes.Repeat([]byte("j"), 256<<10)}}})
+			Parts: []StoredPart{{N: 1, ContentType: "image/jpeg", Body: bytes.Repeat([]byte("j"), BlobMin-1)}}})
 		return err
 	}
 	if err := save("a"); err != nil || health() != http.StatusOK {

@@ -2,6 +2,9 @@ package reference_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -69,7 +72,7 @@ func TestKill9LosesNoAcknowledgedMessage(t *testing.T) {
 	endpoint := "http://" + addr + "/mm7"
 
 	cases := []*corpus.Case{}
-	for _, id := range []string{"680-mo-text", "550-dlr-expired-multipart", "680-mo-size-10k", "550-mo-smil"} {
+	for _, id := range []string{"680-mo-text", "550-dlr-expired-multipart", "680-mo-size-10k", "550-mo-smil", "680-mo-size-100k"} {
 		c, _ := corpus.Get(id)
 		cases = append(cases, c)
 	}
@@ -116,16 +119,32 @@ func TestKill9LosesNoAcknowledgedMessage(t *testing.T) {
 	}
 
 	serveChild(t, bin, addr, db)
-	missing := 0
+	missing, badParts, parts := 0, 0, 0
 	for _, tid := range acked {
 		var list struct{ Messages []stored }
 		getJSON(t, "http://"+addr+"/messages?transaction_id="+url.QueryEscape(tid), &list)
 		if len(list.Messages) != 1 {
 			missing++
+			continue
+		}
+		// Every attachment reads back whole, the large ones from their files.
+		var m stored
+		getJSON(t, fmt.Sprintf("http://%s/messages/%d", addr, list.Messages[0].ID), &m)
+		for _, p := range m.Parts {
+			parts++
+			rsp, err := http.Get(fmt.Sprintf("http://%s/messages/%d/parts/%d", addr, m.ID, p.N))
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(rsp.Body)
+			rsp.Body.Close()
+			if sum := sha256.Sum256(body); rsp.StatusCode != 200 || hex.EncodeToString(sum[:]) != p.SHA256 {
+				badParts++
+			}
 		}
 	}
-	if missing > 0 {
-		t.Fatalf("%d of %d acknowledged messages missing after kill -9", missing, len(acked))
+	if missing > 0 || badParts > 0 {
+		t.Fatalf("after kill -9: %d of %d acknowledged messages missing, %d of %d attachments not whole", missing, len(acked), badParts, parts)
 	}
-	t.Logf("%d messages acknowledged before SIGKILL; all %d in the store after restart", before, len(acked))
+	t.Logf("%d messages acknowledged before SIGKILL; all %d in the store after restart, their %d attachments whole", before, len(acked), parts)
 }

@@ -67,12 +67,18 @@ CREATE TABLE IF NOT EXISTS parts (
 );
 `
 
+// addBlob gives a database made before attachments could live in files
+// the column that says one does: the SHA-256 naming its file, or empty
+// when the body is in the row.
+const addBlob = `ALTER TABLE parts ADD COLUMN blob TEXT NOT NULL DEFAULT ''`
+
 // SQLite is the embedded default Store: one file in WAL mode. Saves from
 // concurrent requests are committed together by one writer (group
 // commit), so many receivers share the cost of a commit; reads use their
 // own connections and never wait for writes.
 type SQLite struct {
 	path    string
+	blobs   blobs // attachment bodies of BlobMin bytes and more
 	w, r    *sql.DB
 	cp      *sql.DB // the checkpointer's connection
 	stopCP  chan struct{}
@@ -145,6 +151,10 @@ func OpenSQLite(path string, sync Sync) (*SQLite, error) {
 		w.Close()
 		return nil, fmt.Errorf("reference: %s: %w", path, err)
 	}
+	if err := addColumn(w, "parts", "blob", addBlob); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("reference: %s: %w", path, err)
+	}
 	ins, err := prepareInserts(w)
 	if err != nil {
 		w.Close()
@@ -165,7 +175,7 @@ func OpenSQLite(path string, sync Sync) (*SQLite, error) {
 		return nil, err
 	}
 	cp.SetMaxOpenConns(1)
-	s := &SQLite{path: path, w: w, r: r, cp: cp, ins: ins, saves: make(chan *saveReq, maxBatch*4), done: make(chan struct{}),
+	s := &SQLite{path: path, blobs: blobs{dir: path + ".blobs"}, w: w, r: r, cp: cp, ins: ins, saves: make(chan *saveReq, maxBatch*4), done: make(chan struct{}),
 		stopCP: make(chan struct{}), cpDone: make(chan struct{})}
 	go s.writer()
 	go s.checkpointer()
@@ -197,6 +207,29 @@ func (s *SQLite) checkpointer() {
 			_, _ = s.cp.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
 		}
 	}
+}
+
+// addColumn runs alter when table has no column of that name.
+func addColumn(db *sql.DB, table, column, alter string) error {
+	rows, err := db.Query(`SELECT name FROM pragma_table_info(?)`, table)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return err
+		}
+		if name == column {
+			return nil
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	_, err = db.Exec(alter)
+	return err
 }
 
 // writer commits queued saves in batches until the store is closed.
@@ -235,6 +268,17 @@ func (s *SQLite) bound() {
 func (s *SQLite) commit(batch []*saveReq) {
 	results := make([]saveResult, len(batch))
 	err := func() error {
+		// Large bodies reach their files, flushed, before the commit that
+		// makes the message stored: an acknowledged message has them all.
+		for _, req := range batch {
+			for _, p := range req.rec.Parts {
+				if len(p.Body) >= BlobMin && req.ctx.Err() == nil {
+					if err := s.blobs.write(blobName(p), p.Body); err != nil {
+						return err
+					}
+				}
+			}
+		}
 		tx, err := s.w.Begin()
 		if err != nil {
 			return err
@@ -320,8 +364,8 @@ func prepareInserts(db *sql.DB) (inserts, error) {
 	ins.message = prep(`INSERT INTO messages (received_at, kind, flavour, release, transaction_id, message_id, linked_id,
 		sender, sender_kind, recipients, subject, date, mm_status, status_text, deviations, content_type, soap, raw)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	ins.part = prep(`INSERT INTO parts (message, n, path, content_type, content_id, content_location, encoding, header, size, sha256, body)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	ins.part = prep(`INSERT INTO parts (message, n, path, content_type, content_id, content_location, encoding, header, size, sha256, body, blob)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		ins.close()
 		return inserts{}, err
@@ -363,7 +407,11 @@ func (ins inserts) insert(tx *sql.Tx, r *Record) (int64, bool, error) {
 	}
 	part := tx.Stmt(ins.part)
 	for _, p := range r.Parts {
-		if _, err := part.Exec(id, p.N, p.Path, p.ContentType, p.ContentID, p.ContentLocation, p.Encoding, p.Header, p.Size, p.SHA256, nonNilBytes(p.Body)); err != nil {
+		body, blob := nonNilBytes(p.Body), ""
+		if len(p.Body) >= BlobMin {
+			body, blob = []byte{}, blobName(p) // in its file (commit wrote it)
+		}
+		if _, err := part.Exec(id, p.N, p.Path, p.ContentType, p.ContentID, p.ContentLocation, p.Encoding, p.Header, p.Size, p.SHA256, body, blob); err != nil {
 			return 0, false, err
 		}
 	}
@@ -474,11 +522,15 @@ func (s *SQLite) Get(ctx context.Context, id int64) (*Record, error) {
 // Part implements Store.
 func (s *SQLite) Part(ctx context.Context, id int64, n int) (*StoredPart, error) {
 	p := &StoredPart{N: n}
-	err := s.r.QueryRowContext(ctx, `SELECT path, content_type, content_id, content_location, encoding, header, size, sha256, body
+	var blob string
+	err := s.r.QueryRowContext(ctx, `SELECT path, content_type, content_id, content_location, encoding, header, size, sha256, body, blob
 		FROM parts WHERE message = ? AND n = ?`, id, n).
-		Scan(&p.Path, &p.ContentType, &p.ContentID, &p.ContentLocation, &p.Encoding, &p.Header, &p.Size, &p.SHA256, &p.Body)
+		Scan(&p.Path, &p.ContentType, &p.ContentID, &p.ContentLocation, &p.Encoding, &p.Header, &p.Size, &p.SHA256, &p.Body, &blob)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
+	}
+	if err == nil && blob != "" {
+		p.Body, err = s.blobs.read(blob, p.Size)
 	}
 	return p, err
 }

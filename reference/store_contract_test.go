@@ -240,3 +240,47 @@ func TestSQLiteCheckpointsInTheBackground(t *testing.T) {
 		t.Errorf("the WAL holds %d bytes after Close", st.Size())
 	}
 }
+
+// SQLite writes a large attachment once, to a file named by its SHA-256,
+// flushed before the commit; the database keeps only its metadata, and the
+// same body received again is the same file.
+func TestSQLiteWritesLargeBodiesOnce(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "mm7.db")
+	s := openStore(t, db)
+	body := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
+	small := []byte("small")
+	var ids []int64
+	for i := range 20 {
+		id, _, err := s.Save(context.Background(), record(fmt.Sprintf("large-%d", i), body, small))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	files, _ := filepath.Glob(filepath.Join(db+".blobs", "*", "*"))
+	if len(files) != 1 {
+		t.Errorf("%d files for one body received 20 times: %v", len(files), files)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var inDB int64
+	for _, f := range []string{db, db + "-wal"} {
+		if st, err := os.Stat(f); err == nil {
+			inDB += st.Size()
+		}
+	}
+	if inDB > 2<<20 {
+		t.Errorf("the database holds %d MB after 20 MB of large bodies: they were not kept out of it", inDB>>20)
+	}
+	again := openStore(t, db)
+	defer again.Close()
+	for _, id := range ids[:3] {
+		for n, want := range [][]byte{body, small} {
+			p, err := again.Part(context.Background(), id, n+1)
+			if err != nil || !bytes.Equal(p.Body, want) {
+				t.Fatalf("message %d part %d: %v, %d bytes", id, n+1, err, len(p.Body))
+			}
+		}
+	}
+}

@@ -58,6 +58,7 @@ fuzz:
 	$(GO) test ./harness/swa -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10s
 	$(GO) test ./reference -run '^$$' -fuzz '^FuzzReceiver$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10s
 	$(GO) test ./mockvibes -run '^$$' -fuzz '^FuzzReadResponse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10s
+	$(GO) test ./harness/xsd -run '^$$' -fuzz '^FuzzParseOnce$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10s
 
 fuzz-short:
 	$(MAKE) fuzz FUZZTIME=10s

@@ -57,7 +57,45 @@ func Decode(data []byte, charset string) (*Envelope, error) {
 // and local name, whatever their prefixes. On failure the error is a
 // *DecodeError; the returned Envelope then holds what could be read (it may
 // be nil), so a receiver can still echo the TransactionID in its Fault.
-func (o DecodeOptions) Decode(data []byte) (*Envelope, error) {
+func (o DecodeOptions) Decode(data []byte) (*Envelope, error) { return o.decode(data, nil) }
+
+// Parsed is a SOAP document another parser has already read — the schema
+// validator's libxml2 tree (xsd.Schemas.ValidateParsed) — replayed as the
+// document element's tokens, in order, with names resolved to namespace
+// URIs, along with the line of the last start tag replayed.
+type Parsed interface {
+	xml.TokenReader
+	Line() int
+}
+
+// DecodeParsed is Decode reading p, the parse of data that the validator
+// already made, instead of parsing data a second time: the receiver's
+// parse-once path. data must be the bytes p was parsed from (after
+// NormalizeCharset with the same charset); the checks on the bytes
+// themselves (size, charset, XML declaration) still read them. A parse
+// that was shape-checked with DefaultShapeLimits is not checked again
+// unless o.Shape asks for other limits. The rare message the tree cannot
+// give back exactly — a response whose Details keep their inner XML as
+// written — is read from the bytes instead.
+func (o DecodeOptions) DecodeParsed(data []byte, p Parsed) (*Envelope, error) {
+	if p == nil {
+		return o.decode(data, nil)
+	}
+	env, err := o.decode(data, p)
+	if r := ResponseOf(envMessage(env)); r != nil && r.Status.Details != nil {
+		return o.decode(data, nil)
+	}
+	return env, err
+}
+
+func envMessage(env *Envelope) Message {
+	if env == nil {
+		return nil
+	}
+	return env.Message
+}
+
+func (o DecodeOptions) decode(data []byte, p Parsed) (*Envelope, error) {
 	limit := o.MaxBytes
 	if limit <= 0 {
 		limit = DefaultMaxSOAPBytes
@@ -69,10 +107,17 @@ func (o DecodeOptions) Decode(data []byte) (*Envelope, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckShape(utf8doc, o.Shape); err != nil {
-		return nil, err
+	if p == nil || o.Shape != (ShapeLimits{}) {
+		if err := CheckShape(utf8doc, o.Shape); err != nil {
+			return nil, err
+		}
 	}
-	r := &reader{src: utf8doc, d: xml.NewDecoder(bytes.NewReader(utf8doc)), env: &Envelope{Deviations: devs}, opts: o}
+	r := &reader{src: utf8doc, env: &Envelope{Deviations: devs}, opts: o, parsed: p}
+	if p != nil {
+		r.d = xml.NewTokenDecoder(p)
+	} else {
+		r.d = xml.NewDecoder(bytes.NewReader(utf8doc))
+	}
 	err = r.document()
 	if err != nil && r.env.TransactionID == "" && len(r.tids) == 1 {
 		// Known before the failure: a receiver's Fault can still echo it.
@@ -85,10 +130,11 @@ func (o DecodeOptions) Decode(data []byte) (*Envelope, error) {
 }
 
 type reader struct {
-	src  []byte
-	d    *xml.Decoder
-	env  *Envelope
-	opts DecodeOptions
+	src    []byte
+	d      *xml.Decoder
+	parsed Parsed // the tree the tokens come from, or nil when d reads src
+	env    *Envelope
+	opts   DecodeOptions
 
 	tids      []tidEntry
 	bodyNS    string
@@ -104,6 +150,9 @@ type tidEntry struct {
 }
 
 func (r *reader) line() int {
+	if r.parsed != nil {
+		return r.parsed.Line()
+	}
 	l, _ := r.d.InputPos()
 	return l
 }

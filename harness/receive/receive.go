@@ -176,16 +176,21 @@ func ReadHTTP(raw []byte, o Options) (*Request, error) {
 // report it), then the envelope, then the rules of the receiver.
 func (req *Request) soap(o Options) error {
 	msg := req.MIME
+	// The SOAP part is parsed once: the validator's parse is what the
+	// envelope is decoded from (without schemas, or when libxml2 could not
+	// build a tree, the decoder parses the bytes itself).
+	var parsed mm7.Parsed
 	if norm, _, err := mm7.NormalizeCharset(msg.SOAP(), msg.Charset()); err == nil {
 		req.SOAP = norm
 		switch {
-		case o.Schemas != nil && o.Release != "":
-			req.Schema = o.Schemas.ValidateAs(norm, o.Release)
+		case o.Schemas != nil && len(msg.SOAP()) <= mm7.DefaultMaxSOAPBytes:
+			req.Schema, parsed = o.Schemas.ValidateParsed(norm, o.Release)
 		case o.Schemas != nil:
-			req.Schema = o.Schemas.Validate(norm)
+			// The decoder refuses it before reading it: no parse to keep.
+			req.Schema = o.Schemas.ValidateAs(norm, o.Release)
 		}
 	}
-	env, err := mm7.DecodeOptions{Charset: msg.Charset(), Expect: o.Expect}.Decode(msg.SOAP())
+	env, err := mm7.DecodeOptions{Charset: msg.Charset(), Expect: o.Expect}.DecodeParsed(msg.SOAP(), parsed)
 	req.Envelope = env
 	var de *mm7.DecodeError
 	switch {

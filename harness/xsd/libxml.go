@@ -84,6 +84,9 @@ func cErrors(e *C.mm7_errs, stage Stage) []Error {
 type document struct {
 	c   *C.xmlDoc
 	dom *dom.Document
+	// nsOK says the document is namespace-well-formed too: every prefix
+	// declared, every declaration legal. libxml2 builds the tree anyway.
+	nsOK bool
 }
 
 func (d *document) free() { d.dom.Free() }
@@ -99,7 +102,8 @@ func parseDoc(buf []byte, url string) (*document, []Error) {
 	if len(buf) > 0 {
 		p = (*C.char)(unsafe.Pointer(&buf[0]))
 	}
-	doc := C.mm7_parse(p, C.int(len(buf)), curl, &errs)
+	var nsOK C.int
+	doc := C.mm7_parse(p, C.int(len(buf)), curl, &errs, &nsOK)
 	list := cErrors(&errs, StageWellFormed)
 	if doc == nil {
 		if len(list) == 0 {
@@ -107,7 +111,7 @@ func parseDoc(buf []byte, url string) (*document, []Error) {
 		}
 		return nil, list
 	}
-	d := &document{c: doc, dom: dom.WrapDocument(uintptr(unsafe.Pointer(doc)))}
+	d := &document{c: doc, dom: dom.WrapDocument(uintptr(unsafe.Pointer(doc))), nsOK: nsOK != 0}
 	if C.mm7_has_dtd(doc) != 0 {
 		d.free()
 		return nil, []Error{{Stage: StageWellFormed, Line: 1, Message: "a document type declaration (DTD) is not allowed in a SOAP message"}}

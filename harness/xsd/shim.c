@@ -89,7 +89,7 @@ void mm7_errs_free(mm7_errs *e) {
  * Parses without network, without loading or applying a DTD and without
  * substituting entities. The caller refuses documents with a DTD outright.
  */
-xmlDocPtr mm7_parse(const char *buf, int len, const char *url, mm7_errs *errs) {
+xmlDocPtr mm7_parse(const char *buf, int len, const char *url, mm7_errs *errs, int *ns_ok) {
 	if (len <= 0) return NULL;
 	xmlParserCtxtPtr ctxt = xmlCreateMemoryParserCtxt(buf, len);
 	if (ctxt == NULL) return NULL;
@@ -100,6 +100,7 @@ xmlDocPtr mm7_parse(const char *buf, int len, const char *url, mm7_errs *errs) {
 	xmlDocPtr doc = ctxt->myDoc;
 	ctxt->myDoc = NULL;
 	if (doc != NULL && !ctxt->wellFormed) { xmlFreeDoc(doc); doc = NULL; }
+	if (ns_ok != NULL) *ns_ok = ctxt->nsWellFormed;
 	if (doc != NULL && url != NULL) {
 		if (doc->URL != NULL) xmlFree((xmlChar *)doc->URL);
 		doc->URL = xmlStrdup((const xmlChar *)url);
@@ -183,4 +184,104 @@ char *mm7_path(xmlNodePtr n) {
 		out = step;
 	}
 	return out;
+}
+
+/*
+ * The element tree under root, written once into a flat buffer that Go reads
+ * as XML tokens (tokens.go, which documents the format): the decoder's view of
+ * the document the validator read, without a second parse. Comments and
+ * processing instructions are left out, as the decoder ignores them; only
+ * the newlines in them are kept, for the line numbers.
+ */
+typedef struct { char *b; size_t n, cap; int failed; } mm7_buf;
+
+static void mm7_put(mm7_buf *w, const void *p, size_t n) {
+	if (w->failed) return;
+	if (w->n + n > w->cap) {
+		size_t cap = w->cap ? w->cap : 1024;
+		while (cap < w->n + n) cap *= 2;
+		char *b = realloc(w->b, cap);
+		if (b == NULL) { w->failed = 1; return; }
+		w->b = b;
+		w->cap = cap;
+	}
+	memcpy(w->b + w->n, p, n);
+	w->n += n;
+}
+
+static void mm7_put_u32(mm7_buf *w, size_t v) {
+	unsigned char b[4] = { v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >> 24) & 0xff };
+	if (v > 0xffffffffu) w->failed = 1;
+	mm7_put(w, b, 4);
+}
+
+static void mm7_put_str(mm7_buf *w, const xmlChar *s) {
+	size_t n = s ? strlen((const char *)s) : 0;
+	mm7_put_u32(w, n);
+	if (n) mm7_put(w, s, n);
+}
+
+static const xmlChar *mm7_href(xmlNsPtr ns) { return ns && ns->href ? ns->href : NULL; }
+
+/* An attribute's value: the content of its text children, in order. */
+static void mm7_put_attr_value(mm7_buf *w, xmlAttrPtr a) {
+	size_t n = 0;
+	for (xmlNodePtr c = a->children; c != NULL; c = c->next)
+		if (c->content) n += strlen((const char *)c->content);
+	mm7_put_u32(w, n);
+	for (xmlNodePtr c = a->children; c != NULL; c = c->next)
+		if (c->content) mm7_put(w, c->content, strlen((const char *)c->content));
+}
+
+int mm7_flatten(xmlNodePtr root, char **out, size_t *n) {
+	mm7_buf w = {0};
+	xmlNodePtr node = root;
+	while (node != NULL) {
+		int descend = 0;
+		switch (node->type) {
+		case XML_ELEMENT_NODE: {
+			mm7_put(&w, "S", 1);
+			mm7_put_u32(&w, (size_t)xmlGetLineNo(node));
+			mm7_put_str(&w, mm7_href(node->ns));
+			mm7_put_str(&w, node->name);
+			size_t na = 0;
+			for (xmlAttrPtr a = node->properties; a != NULL; a = a->next) na++;
+			mm7_put_u32(&w, na);
+			for (xmlAttrPtr a = node->properties; a != NULL; a = a->next) {
+				mm7_put_str(&w, mm7_href(a->ns));
+				mm7_put_str(&w, a->name);
+				mm7_put_attr_value(&w, a);
+			}
+			descend = node->children != NULL;
+			if (!descend) mm7_put(&w, "E", 1);
+			break;
+		}
+		case XML_TEXT_NODE:
+		case XML_CDATA_SECTION_NODE:
+			mm7_put(&w, "T", 1);
+			mm7_put_str(&w, node->content);
+			break;
+		case XML_COMMENT_NODE:
+		case XML_PI_NODE: {
+			/* Left out, but the lines they span still count. */
+			size_t nl = 0;
+			for (const xmlChar *c = node->content; c != NULL && *c; c++) nl += *c == '\n';
+			if (nl) { mm7_put(&w, "N", 1); mm7_put_u32(&w, nl); }
+			break;
+		}
+		default:
+			break;
+		}
+		if (descend) { node = node->children; continue; }
+		/* Climb until a node has a next sibling, closing elements on the way. */
+		while (node != root && node->next == NULL) {
+			node = node->parent;
+			mm7_put(&w, "E", 1);
+		}
+		node = (node == root) ? NULL : node->next;
+	}
+	if (w.failed) { free(w.b); return 0; }
+	*out = w.b;
+	*n = w.n;
+	return 1;
 }

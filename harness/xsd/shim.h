@@ -31,7 +31,8 @@ typedef struct {
 void mm7_setup(void);
 void mm7_errs_free(mm7_errs *e);
 
-xmlDocPtr mm7_parse(const char *buf, int len, const char *url, mm7_errs *errs);
+xmlDocPtr mm7_parse(const char *buf, int len, const char *url, mm7_errs *errs, int *ns_ok);
+int mm7_flatten(xmlNodePtr root, char **out, size_t *n);
 xmlSchemaPtr mm7_compile(xmlDocPtr doc, mm7_errs *errs);
 int mm7_validate_doc(xmlSchemaPtr s, xmlDocPtr doc, mm7_errs *errs);
 int mm7_validate_elem(xmlSchemaPtr s, xmlNodePtr n, mm7_errs *errs);

@@ -12,13 +12,32 @@ import (
 // a bare MM7 message element. The document must be UTF-8 (or declare its
 // real encoding); mm7.NormalizeCharset prepares bytes that came with a MIME
 // charset.
-func (s *Schemas) Validate(doc []byte) *Result { return s.validate(doc, "") }
+func (s *Schemas) Validate(doc []byte) *Result {
+	res, _ := s.validate(doc, "", false)
+	return res
+}
 
 // ValidateAs is Validate, and also requires the message to be in release
 // want's namespace.
-func (s *Schemas) ValidateAs(doc []byte, want mm7.Release) *Result { return s.validate(doc, want) }
+func (s *Schemas) ValidateAs(doc []byte, want mm7.Release) *Result {
+	res, _ := s.validate(doc, want, false)
+	return res
+}
 
-func (s *Schemas) validate(buf []byte, want mm7.Release) *Result {
+// ValidateParsed is ValidateAs (want may be empty for Validate), and also
+// hands back the parse it validated, for mm7.DecodeOptions.DecodeParsed
+// to decode without parsing the document again. The parse is nil when
+// libxml2 built no tree the decoder may trust: the document is not
+// well-formed, breaks the namespace rules, or was refused before parsing.
+func (s *Schemas) ValidateParsed(doc []byte, want mm7.Release) (*Result, mm7.Parsed) {
+	res, toks := s.validate(doc, want, true)
+	if toks == nil {
+		return res, nil // not a nil *tokens in a non-nil interface
+	}
+	return res, toks
+}
+
+func (s *Schemas) validate(buf []byte, want mm7.Release, keep bool) (*Result, *tokens) {
 	res := &Result{}
 	// libxml2's cost grows faster than some documents (pairwise duplicate
 	// attribute checks): their shape is bounded before it parses them. The
@@ -29,7 +48,7 @@ func (s *Schemas) validate(buf []byte, want mm7.Release) *Result {
 		norm, _, err := mm7.NormalizeCharset(buf, "")
 		if err != nil {
 			res.Errors = []Error{{Stage: StageWellFormed, Message: "document not parsed: " + err.Error()}}
-			return res
+			return res, nil
 		}
 		buf = norm
 	}
@@ -40,19 +59,23 @@ func (s *Schemas) validate(buf []byte, want mm7.Release) *Result {
 			line = de.Line
 		}
 		res.Errors = []Error{{Stage: StageWellFormed, Line: line, Message: "document not parsed: " + de.Msg}}
-		return res
+		return res, nil
 	}
 	d, errs := parseDoc(buf, "")
 	if d == nil {
 		res.Errors = errs
 		fillColumns(buf, res.Errors)
-		return res
+		return res, nil
 	}
 	defer d.free()
 	root := rootElem(d)
 	if !root.ok() {
 		res.Errors = []Error{{Stage: StageWellFormed, Message: "document has no root element"}}
-		return res
+		return res, nil
+	}
+	var toks *tokens
+	if keep && d.nsOK {
+		toks, _ = flatten(root) // nil when it could not be copied: the caller parses again
 	}
 	res.Root = root.local()
 	switch ns := root.ns(); {
@@ -70,7 +93,7 @@ func (s *Schemas) validate(buf []byte, want mm7.Release) *Result {
 		res.add(Error{Stage: StageNamespace, Message: fmt.Sprintf(
 			"message %s is in the namespace of %s; want %s (%s)", res.Message, res.Release, want, want.Namespace())})
 	}
-	return res
+	return res, toks
 }
 
 func (s *Schemas) envelopeChecks(d *document, root elem, res *Result) {

@@ -3,6 +3,7 @@ package mm7
 import (
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 )
 
@@ -34,50 +35,67 @@ type fieldValue struct{ field, value string }
 // that Time can still read.
 func lexicalDates(m Message) []fieldValue {
 	var out []fieldValue
-	walk(reflect.ValueOf(m), "", func(path string, v reflect.Value, _ reflect.StructField) {
+	walk(reflect.ValueOf(m), func(path *fieldPath, v reflect.Value, _ reflect.StructField) {
 		if v.Type() != dateTimeType || v.String() == "" {
 			return
 		}
 		d := DateTime(v.String())
 		if _, err := d.Time(); err == nil && !d.Valid() {
-			out = append(out, fieldValue{path, string(d)})
+			out = append(out, fieldValue{path.String(), string(d)})
 		}
 	})
 	return out
 }
 
+// fieldPath is the dotted path of the field walk is visiting. It is kept
+// as bytes while walking, and made a string only for a visit that needs
+// it: every message decoded is walked, and few of its fields are named.
+type fieldPath struct{ b []byte }
+
+func (p *fieldPath) String() string { return string(p.b) }
+
 // walk visits every struct field under v, depth first, with its dotted path.
-func walk(v reflect.Value, path string, visit func(path string, v reflect.Value, sf reflect.StructField)) {
+func walk(v reflect.Value, visit func(path *fieldPath, v reflect.Value, sf reflect.StructField)) {
+	walkFrom(v, &fieldPath{b: make([]byte, 0, 64)}, visit)
+}
+
+func walkFrom(v reflect.Value, path *fieldPath, visit func(path *fieldPath, v reflect.Value, sf reflect.StructField)) {
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {
-			walk(v.Elem(), path, visit)
+			walkFrom(v.Elem(), path, visit)
 		}
 	case reflect.Slice:
+		n := len(path.b)
 		for i := 0; i < v.Len(); i++ {
-			walk(v.Index(i), fmt.Sprintf("%s[%d]", path, i), visit)
+			path.b = append(strconv.AppendInt(append(path.b[:n], '['), int64(i), 10), ']')
+			walkFrom(v.Index(i), path, visit)
 		}
+		path.b = path.b[:n]
 	case reflect.Struct:
 		t := v.Type()
+		n := len(path.b)
 		for i := 0; i < t.NumField(); i++ {
 			sf := t.Field(i)
 			if !sf.IsExported() {
 				continue
 			}
-			p := sf.Name
-			if sf.Anonymous {
-				p = path
-			} else if path != "" {
-				p = path + "." + sf.Name
+			path.b = path.b[:n]
+			if !sf.Anonymous {
+				if n > 0 {
+					path.b = append(path.b, '.')
+				}
+				path.b = append(path.b, sf.Name...)
 			}
 			fv := v.Field(i)
 			if !sf.Anonymous {
-				visit(p, fv, sf)
+				visit(path, fv, sf)
 			}
 			if fv.Type() != addressType && fv.Type() != detailsType {
-				walk(fv, p, visit)
+				walkFrom(fv, path, visit)
 			}
 		}
+		path.b = path.b[:n]
 	}
 }
 
@@ -92,7 +110,7 @@ func checkMessage(m Message, v Flavour) error {
 	if mv := MM7VersionOf(m); !rel.AllowsMM7Version(mv) {
 		add("MM7Version %q is not allowed in %s", mv, rel)
 	}
-	walk(reflect.ValueOf(m), "", func(path string, fv reflect.Value, sf reflect.StructField) {
+	walk(reflect.ValueOf(m), func(path *fieldPath, fv reflect.Value, sf reflect.StructField) {
 		if sf.Tag.Get("rel") == "6" && rel.Major() == 5 && !fv.IsZero() {
 			add("%s is not part of %s (Release 6 only)", path, rel)
 		}

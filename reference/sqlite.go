@@ -363,7 +363,8 @@ func prepareInserts(db *sql.DB) (inserts, error) {
 	ins.find = prep(`SELECT id FROM messages WHERE kind = ? AND transaction_id = ?`)
 	ins.message = prep(`INSERT INTO messages (received_at, kind, flavour, release, transaction_id, message_id, linked_id,
 		sender, sender_kind, recipients, subject, date, mm_status, status_text, deviations, content_type, soap, raw)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (kind, transaction_id) DO NOTHING`)
 	ins.part = prep(`INSERT INTO parts (message, n, path, content_type, content_id, content_location, encoding, header, size, sha256, body, blob)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
@@ -384,14 +385,6 @@ func (ins inserts) close() error {
 }
 
 func (ins inserts) insert(tx *sql.Tx, r *Record) (int64, bool, error) {
-	var id int64
-	err := tx.Stmt(ins.find).QueryRow(r.Kind, r.TransactionID).Scan(&id)
-	if err == nil {
-		return id, true, nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return 0, false, err
-	}
 	recipients, _ := json.Marshal(nonNil(r.Recipients))
 	deviations, _ := json.Marshal(nonNil(r.Deviations))
 	res, err := tx.Stmt(ins.message).Exec(
@@ -401,7 +394,15 @@ func (ins inserts) insert(tx *sql.Tx, r *Record) (int64, bool, error) {
 	if err != nil {
 		return 0, false, err
 	}
-	id, err = res.LastInsertId()
+	if n, err := res.RowsAffected(); err != nil {
+		return 0, false, err
+	} else if n == 0 {
+		// Stored before (a resend): the same ID, and nothing written.
+		var id int64
+		err := tx.Stmt(ins.find).QueryRow(r.Kind, r.TransactionID).Scan(&id)
+		return id, err == nil, err
+	}
+	id, err := res.LastInsertId()
 	if err != nil {
 		return 0, false, err
 	}

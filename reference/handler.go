@@ -109,6 +109,7 @@ type Handler struct {
 	mux     *http.ServeMux
 	// inflight counts the body bytes all requests hold.
 	inflight *budget
+	answers  successAnswers
 }
 
 // NewHandler returns a handler storing into store.
@@ -376,7 +377,7 @@ func (h *Handler) answer(w http.ResponseWriter, ex *exchange, env *mm7.Envelope)
 	req := env.Message.(mm7.Request)
 	rsp := mm7.NewResponse(req, env.Flavour, mm7.StatusSuccess, "Success")
 	mm7.ResponseOf(rsp).MM7Version = env.Flavour.AnswerMM7Version(mm7.MM7VersionOf(env.Message), env.Release)
-	b, err := mm7.Encode(&mm7.Envelope{Flavour: env.Flavour, Release: env.Release, TransactionID: env.TransactionID, Message: rsp})
+	b, err := h.answers.encode(&mm7.Envelope{Flavour: env.Flavour, Release: env.Release, TransactionID: env.TransactionID, Message: rsp})
 	if err != nil {
 		// Cannot happen for a message that decoded; answer plainly if it does.
 		ex.err = err.Error()

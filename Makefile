@@ -56,6 +56,7 @@ bench: deps
 fuzz:
 	$(GO) test ./harness/mm7 -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10s
 	$(GO) test ./harness/swa -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10s
+	$(GO) test ./harness/swa -run '^$$' -fuzz '^FuzzDecodeWrapped$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10s
 	$(GO) test ./reference -run '^$$' -fuzz '^FuzzReceiver$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10s
 	$(GO) test ./mockvibes -run '^$$' -fuzz '^FuzzReadResponse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10s
 	$(GO) test ./harness/xsd -run '^$$' -fuzz '^FuzzParseOnce$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10s

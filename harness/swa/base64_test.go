@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/mm7harness/mm7harness/internal/benchtime"
 )
 
 // stdDecoded is what base64.StdEncoding.Decode makes of raw, and whether
@@ -122,14 +124,7 @@ func BenchmarkDecodeBase64(b *testing.B) {
 	}
 	raw := wrap([]byte(base64.StdEncoding.EncodeToString(data)), 76, "\r\n")
 	b.SetBytes(int64(len(raw)))
-	per := func(f func()) float64 {
-		n, start := 0, time.Now()
-		for time.Since(start) < 300*time.Millisecond {
-			f()
-			n++
-		}
-		return float64(time.Since(start).Nanoseconds()) / float64(n)
-	}
+	per := func(f func()) float64 { return benchtime.PerOp(300*time.Millisecond, f) }
 	ours := func() {
 		if _, lenient, err := decodeBase64(raw); err != nil || lenient {
 			b.Fatal(err, lenient)

@@ -12,6 +12,7 @@ import (
 	"github.com/mm7harness/mm7harness/harness/internal/mm7gen"
 	"github.com/mm7harness/mm7harness/harness/mm7"
 	"github.com/mm7harness/mm7harness/harness/xsd"
+	"github.com/mm7harness/mm7harness/internal/benchtime"
 )
 
 // corpus6 returns n encoder-written 6.8.0 envelopes of every kind.
@@ -142,14 +143,7 @@ func BenchmarkParseOnce(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			per := func(f func()) float64 {
-				n, start := 0, time.Now()
-				for time.Since(start) < 300*time.Millisecond {
-					f()
-					n++
-				}
-				return float64(time.Since(start).Nanoseconds()) / float64(n)
-			}
+			per := func(f func()) float64 { return benchtime.PerOp(300*time.Millisecond, f) }
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				once()

@@ -55,7 +55,7 @@ func TestHealthzSaysWhenTheStoreCannotWrite(t *testing.T) {
 	}
 	// And a message that cannot be stored is not acknowledged: Vibes
 	// will send it again.
-	c, _ := corpus.Get("680-mo-jpeg")
+	c, _ := corpus.Get("680-mo-gif")
 	raw, _, _ := c.Stamp(time.Now())
 	i := bytes.Index(raw, []byte("\r\n\r\n"))
 	hdr, _ := swa.ReadHTTP(raw)

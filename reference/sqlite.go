@@ -268,17 +268,6 @@ func (s *SQLite) bound() {
 func (s *SQLite) commit(batch []*saveReq) {
 	results := make([]saveResult, len(batch))
 	err := func() error {
-		// Large bodies reach their files, flushed, before the commit that
-		// makes the message stored: an acknowledged message has them all.
-		for _, req := range batch {
-			for _, p := range req.rec.Parts {
-				if len(p.Body) >= BlobMin && req.ctx.Err() == nil {
-					if err := s.blobs.write(blobName(p), p.Body); err != nil {
-						return err
-					}
-				}
-			}
-		}
 		tx, err := s.w.Begin()
 		if err != nil {
 			return err
@@ -435,6 +424,23 @@ func nonNilBytes(b []byte) []byte {
 
 // Save queues r for the next group commit and waits for it.
 func (s *SQLite) Save(ctx context.Context, r *Record) (int64, bool, error) {
+	// Large bodies reach their files, flushed, before the record that
+	// names them is queued, so an acknowledged message has them all; and
+	// written here, by each caller, the flushes of concurrent saves overlap
+	// instead of queuing behind the one writer. A crash in between leaves
+	// a file no message names, never a message without its file.
+	for _, p := range r.Parts {
+		if len(p.Body) < BlobMin {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return 0, false, err
+		}
+		if err := s.blobs.write(blobName(p), p.Body); err != nil {
+			s.wrote(err)
+			return 0, false, err
+		}
+	}
 	req := &saveReq{ctx: ctx, rec: r, reply: make(chan saveResult, 1)}
 	s.mu.RLock()
 	if s.closing {

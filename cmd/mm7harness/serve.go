@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -23,6 +24,7 @@ import (
 type serveArgs struct {
 	cfg                         reference.ServerConfig
 	allow, schemaDir, logFormat string
+	cpuProfile                  string
 }
 
 func serveFlags(fs *flag.FlagSet) *serveArgs {
@@ -30,6 +32,7 @@ func serveFlags(fs *flag.FlagSet) *serveArgs {
 	c := &a.cfg
 	str, dur := fs.StringVar, fs.DurationVar
 	str(&c.Addr, "addr", "127.0.0.1:8080", "listen on `HOST:PORT`")
+	str(&a.cpuProfile, "cpu-profile", "", "write a CPU profile of the whole run to `FILE` when it stops (go tool pprof reads it)")
 	str(&c.Path, "path", "/mm7", "MM7 requests are POSTed to `PATH`")
 	str(&c.DB, "db", "mm7harness.db", "where the messages are stored: a SQLite `FILE`, or a PostgreSQL URL (postgres://user:password@host/db) for several receivers sharing one database")
 	str((*string)(&c.Sync), "sync", "normal", "SQLite `MODE`: normal (survives a killed process) or full (also a power loss); a PostgreSQL commit is as durable as the server makes it")
@@ -125,6 +128,20 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	cfg, err := a.config(stderr)
 	if err != nil {
 		return fail("%v", err)
+	}
+	if a.cpuProfile != "" {
+		f, err := os.Create(a.cpuProfile)
+		if err != nil {
+			return fail("--cpu-profile: %v", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return fail("--cpu-profile: %v", err)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
 	}
 	srv, err := reference.NewServer(cfg)
 	if err != nil {

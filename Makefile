@@ -52,14 +52,17 @@ bench: deps
 	$(GO) run ./bench/results
 
 # Every fuzz target for FUZZTIME each (the seeds always run under `make
-# test`). Crashers land in the package's testdata/fuzz; commit them.
+# test`). Crashers land in the package's testdata/fuzz; commit them. Every
+# target runs even when one fails, and the run fails at the end.
+FUZZ_TARGETS = ./harness/mm7:FuzzDecode ./harness/swa:FuzzRead ./harness/swa:FuzzDecodeWrapped \
+	./harness/xsd:FuzzParseOnce ./reference:FuzzReceiver ./mockvibes:FuzzReadResponse
 fuzz:
-	$(GO) test ./harness/mm7 -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10s
-	$(GO) test ./harness/swa -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10s
-	$(GO) test ./harness/swa -run '^$$' -fuzz '^FuzzDecodeWrapped$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10s
-	$(GO) test ./reference -run '^$$' -fuzz '^FuzzReceiver$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10s
-	$(GO) test ./mockvibes -run '^$$' -fuzz '^FuzzReadResponse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10s
-	$(GO) test ./harness/xsd -run '^$$' -fuzz '^FuzzParseOnce$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10s
+	@failed=""; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "$(GO) test $$pkg -run '^$$' -fuzz '^$$name\$$' -fuzztime $(FUZZTIME)"; \
+		$(GO) test $$pkg -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s || failed="$$failed $$name"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz targets that failed:$$failed"; exit 1; fi
 
 fuzz-short:
 	$(MAKE) fuzz FUZZTIME=10s

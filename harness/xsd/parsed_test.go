@@ -143,6 +143,7 @@ func TestParseOnceAwkwardSpellings(t *testing.T) {
 		"cdata":              strings.Replace(base, "Success", "<![CDATA[Suc]]>cess", 1),
 		"character refs":     strings.Replace(base, "Success", "&#x53;ucc&#101;ss &amp; &lt;more&gt;", 1),
 		"comments":           strings.Replace(base, "<m:Status>", "<!-- a --><m:Status><!-- b -->", 1),
+		"many comments":      strings.Replace(base, "<m:Status>", strings.Repeat("<!--\n-->", 20000)+"<m:Status>", 1),
 		"processing instr":   strings.Replace(base, "<m:Status>", "<?pi x?><m:Status>", 1),
 		"lines in a tag":     strings.Replace(base, "<m:DeliverRsp ", "<m:DeliverRsp\n\n   ", 1),
 		"undeclared prefix":  strings.Replace(base, "<m:Status>", "<q:Status>", 1),

@@ -67,13 +67,17 @@ func (t *tokens) Token() (xml.Token, error) {
 	}
 	tag := t.b[0]
 	t.b = t.b[1:]
-	if tag == 'N' {
+	for tag == 'N' {
 		n, ok := t.u32()
 		if !ok {
 			return nil, errTruncated
 		}
 		t.line += n
-		return t.Token()
+		if len(t.b) == 0 {
+			return t.Token()
+		}
+		tag = t.b[0]
+		t.b = t.b[1:]
 	}
 	switch tag {
 	case 'S':

@@ -12,6 +12,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"math"
 	"sync"
 	"unsafe"
 )
@@ -51,6 +52,9 @@ func flatten(root elem) (*tokens, error) {
 		return nil, errors.New("xsd: the parsed document could not be copied")
 	}
 	defer C.free(unsafe.Pointer(out))
+	if n > math.MaxInt32 {
+		return nil, errors.New("xsd: the parsed document is too large to copy")
+	}
 	return &tokens{b: C.GoBytes(unsafe.Pointer(out), C.int(n))}, nil
 }
 

@@ -108,21 +108,16 @@ const b64Chunk = 16 << 10
 // (MIME has one every 76 characters, and the SIMD decoder stops at the
 // first), so no copy of the whole body is made. When it says yes, the
 // bytes are those base64.StdEncoding.Decode gives; it may say no where
-// that decoder would still say yes (a line break mid-quantum across a
-// chunk's end), and the caller then asks that decoder.
+// that decoder would still say yes (lines ended by CR alone, a CR inside a
+// line that moves a chunk's end off a quantum), and the caller then asks
+// that decoder.
 func decodeWrapped(dst, raw []byte) (int, bool) {
 	var buf [b64Chunk]byte
 	n, fill := 0, 0
 	for len(raw) > 0 {
-		line := raw
-		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
-			line, raw = raw[:i], raw[i+1:]
-		} else {
-			raw = nil
-		}
-		if len(line) > 0 && line[len(line)-1] == '\r' {
-			line = line[:len(line)-1]
-		}
+		var line []byte
+		line, raw, _ = bytes.Cut(raw, []byte{'\n'})
+		line = bytes.TrimSuffix(line, []byte{'\r'})
 		for len(line) > 0 {
 			if fill == len(buf) {
 				// Not the last chunk: it must decode whole, and end
